@@ -1,5 +1,1247 @@
-# cython: language_level=3
-"""nogil kernels of fastw2v (placeholder until the core lands)."""
+"""nogil kernels of fastw2v: random generator, alias sampler, word2vec step functions, the batch
+kernel, the Huffman tree and the embedding gather / scatter-add ops.
 
-def _ping():
-    return 1
+docs/architecture.md is the contract; ``fastw2v.reference`` is the NumPy twin of every public name
+here (same arguments, same random draws, same float32 operations in the same order).
+
+Conventions:
+
+* Arrays that a function writes (weights, gradients) must already have the right dtype and be
+  C-contiguous, aligned and writable: they are updated in place, never copied.
+* Arrays that are only read (ids, offsets, tables, ``dout``) must have the documented dtype (index
+  arguments of the step functions and embedding ops accept any integer dtype); a non-contiguous one
+  is copied.
+* Everything the nogil code trusts (shapes, id ranges, offsets) is checked here, at the Python
+  boundary; errors are ``TypeError`` (wrong type or dtype) or ``ValueError`` (wrong value, shape or
+  layout) and name the argument.
+"""
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy, memset
+from libc.math cimport INFINITY, exp, fabs, log1p, pow, sqrt
+cimport numpy as cnp
+
+import math
+import operator
+
+import numpy as np
+
+from . import tables
+
+cnp.import_array()
+
+__all__ = [
+    "Rng", "AliasSampler", "sgns_step", "cbow_step", "hs_step", "build_huffman", "TrainConfig",
+    "train_batch", "embedding_forward", "embedding_backward", "table_sigmoid", "table_log_sigmoid",
+    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD",
+]
+
+# C copies of the contract's constants; checked against fastw2v.tables below (their one home).
+cdef extern from *:
+    """
+    #define FW_RNG_GOLDEN 0x9E3779B97F4A7C15ULL
+    #define FW_RNG_MIX1   0xBF58476D1CE4E5B9ULL
+    #define FW_RNG_MIX2   0x94D049BB133111EBULL
+    #define FW_RNG_MULT   0x2545F4914F6CDD1DULL
+    """
+    const uint64_t FW_RNG_GOLDEN
+    const uint64_t FW_RNG_MIX1
+    const uint64_t FW_RNG_MIX2
+    const uint64_t FW_RNG_MULT
+
+cdef extern from *:
+    """
+    /* Ask for a weight row ahead of its use (rows of negatives are random, so they miss cache). */
+    #if defined(__GNUC__) || defined(__clang__)
+    static inline void fw_prefetch_row(const float *row, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j += 16) __builtin_prefetch(row + j, 1, 3);
+    }
+    #else
+    static inline void fw_prefetch_row(const float *row, Py_ssize_t n) { (void)row; (void)n; }
+    #endif
+    """
+    void _prefetch_row "fw_prefetch_row"(const float* row, Py_ssize_t n) noexcept nogil
+
+cdef extern from *:
+    """
+    /* Targets with fused multiply-add let the compiler contract a*b+c (GCC does by default), which
+       rounds differently from NumPy's separate multiply and add. */
+    #if defined(__FMA__) || defined(__FMA4__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    #define FW_MAY_FUSE 1
+    #else
+    #define FW_MAY_FUSE 0
+    #endif
+    """
+    const int FW_MAY_FUSE
+
+cdef enum:
+    _TABLE_SIZE = 4096      # tables.SIGMOID_TABLE_SIZE
+    _LANES = 8              # lanes of dot32 (reference.dot32 mirrors the summation order)
+
+cdef uint32_t _FULL = 0xFFFFFFFF   # tables.KEEP_ALWAYS == tables.ALIAS_FULL
+
+cdef float _SIG[_TABLE_SIZE]
+cdef float _LOG_SIG[_TABLE_SIZE]
+cdef float _TMAX = tables.SIGMOID_MAX
+cdef float _TSCALE = tables.SIGMOID_SCALE
+
+
+def _init_tables():
+    if tables.SIGMOID_TABLE_SIZE != _TABLE_SIZE:
+        raise ImportError("fastw2v._core was built for SIGMOID_TABLE_SIZE = 4096; rebuild it")
+    if (FW_RNG_GOLDEN, FW_RNG_MIX1, FW_RNG_MIX2, FW_RNG_MULT) != (
+            tables.RNG_GOLDEN, tables.RNG_MIX1, tables.RNG_MIX2, tables.RNG_MULT):
+        raise ImportError("fastw2v._core RNG constants disagree with fastw2v.tables; rebuild it")
+    if tables.KEEP_ALWAYS != _FULL or tables.ALIAS_FULL != _FULL:
+        raise ImportError("fastw2v._core table sentinels disagree with fastw2v.tables")
+    sig = tables.sigmoid_table()
+    log_sig = tables.log_sigmoid_table()
+    cdef Py_ssize_t i
+    for i in range(_TABLE_SIZE):
+        _SIG[i] = sig[i]
+        _LOG_SIG[i] = log_sig[i]
+
+
+_init_tables()
+
+#: True when this build may fuse multiply-adds (e.g. FASTW2V_NATIVE=1 on a CPU with FMA): the kernels
+#: then match fastw2v.reference to rounding instead of bit for bit.
+MAY_FUSE_MULTIPLY_ADD = bool(FW_MAY_FUSE)
+
+#: Batch kernel modes (see TrainConfig).
+BATCH_MODES = ("exact", "shared_negatives")
+
+
+# ============================================================================ argument checks
+
+cdef str _tname(object obj):
+    return type(obj).__name__
+
+
+cdef double _finite(object value, str name) except? -1.0:
+    """A finite real number, or TypeError/ValueError naming the argument."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number, got {_tname(value)}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {_tname(value)}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    return v
+
+
+cdef object _integer(object value, str name, object lo, object hi):
+    """An int in [lo, hi] (hi None: unbounded), or TypeError/ValueError naming the argument."""
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {_tname(value)}") from None
+    if v < lo or (hi is not None and v > hi):
+        bound = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ValueError(f"{name} must be {bound}, got {v}")
+    return v
+
+
+cdef object _writable_float32(object a, str name):
+    """A float32 2-D C-contiguous aligned writable ndarray (updated in place, so never copied)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of float32, got {_tname(a)}")
+    if a.dtype != np.float32:
+        raise TypeError(f"{name} must have dtype float32 (native byte order), got {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (it is updated in place, so it is not copied)")
+    if not a.flags.aligned:
+        raise ValueError(f"{name} must be aligned")
+    if not a.flags.writeable:
+        raise ValueError(f"{name} must be writable (it is updated in place)")
+    return a
+
+
+# Inputs that steer memory accesses (ids, offsets, tables) are copied before they are checked: the
+# kernels then read only private, validated arrays, whatever another thread does to the caller's.
+
+cdef object _private_copy(object a, str name, object dtype, int ndim):
+    """A read-only input of exactly ``dtype`` and ``ndim`` dimensions -> a private C-contiguous copy."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of {np.dtype(dtype)}, got {_tname(a)}")
+    if a.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {np.dtype(dtype)}, got {a.dtype}")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {a.shape}")
+    return np.array(a, order="C", copy=True)
+
+
+cdef object _ids_copy(object obj, str name, Py_ssize_t limit, object dtype):
+    """Integer array-like (any shape; an empty list is fine) -> (private flat ``dtype`` copy with
+    every id checked to be in [0, limit), original shape)."""
+    a = np.array(obj, copy=True)                  # checked and converted from this copy
+    if a.size == 0 and a.dtype == np.float64:     # np.asarray([]) is float64
+        a = a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must have an integer dtype, got {a.dtype}")
+    if a.size:
+        lo, hi = a.min(), a.max()
+        if lo < 0 or hi >= limit:
+            raise ValueError(f"{name} must hold ids in [0, {limit}), got values in [{lo}, {hi}]")
+    return np.ascontiguousarray(a.reshape(-1), dtype=dtype), a.shape
+
+
+cdef object _id_array(object obj, str name, Py_ssize_t limit, object dtype=np.int32):
+    return _ids_copy(obj, name, limit, dtype)[0]
+
+
+cdef inline void* _ptr(object a):
+    return cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+# ============================================================================ random generator
+
+cdef inline uint64_t _rng_next(uint64_t* state) noexcept nogil:
+    """xorshift64*: advance ``state`` and return the 64-bit output."""
+    cdef uint64_t x = state[0]
+    x ^= x >> 12
+    x ^= x << 25
+    x ^= x >> 27
+    state[0] = x
+    return x * FW_RNG_MULT
+
+
+cdef inline uint32_t _rng_u32(uint64_t* state) noexcept nogil:
+    return <uint32_t>(_rng_next(state) >> 32)
+
+
+cdef inline uint32_t _rng_below(uint64_t* state, uint64_t n) noexcept nogil:
+    # Lemire's multiply-shift; n <= 2**32 so the product fits in 64 bits
+    return <uint32_t>((<uint64_t>_rng_u32(state) * n) >> 32)
+
+
+cdef inline uint64_t _rng_seed(uint64_t seed) noexcept nogil:
+    cdef uint64_t z = seed + FW_RNG_GOLDEN
+    z = (z ^ (z >> 30)) * FW_RNG_MIX1
+    z = (z ^ (z >> 27)) * FW_RNG_MIX2
+    z = z ^ (z >> 31)
+    return z if z != 0 else FW_RNG_GOLDEN
+
+
+def _rng_from_state(state):
+    rng = Rng(0)
+    rng.state = state
+    return rng
+
+
+cdef class Rng:
+    """xorshift64* random stream, seeded through the splitmix64 finaliser (docs/architecture.md).
+
+    ``Rng(seed)``: any Python integer (taken modulo 2**64). ``state`` (int in [1, 2**64)) can be read
+    and written. Not thread-safe: give every thread its own stream (``tables.worker_seed``).
+    """
+    cdef uint64_t _state
+
+    def __cinit__(self, seed=0):
+        try:
+            s = operator.index(seed)
+        except TypeError:
+            raise TypeError(f"seed must be an integer, got {_tname(seed)}") from None
+        self._state = _rng_seed(<uint64_t>(s & tables.RNG_MASK))
+
+    @property
+    def state(self):
+        """The generator's 64-bit state (never 0)."""
+        return self._state
+
+    @state.setter
+    def state(self, value):
+        self._state = <uint64_t>_integer(value, "state", 1, tables.RNG_MASK)
+
+    def next_u64(self):
+        """One draw: the next 64-bit output."""
+        return _rng_next(&self._state)
+
+    def next_u32(self):
+        """One draw: the high 32 bits of the next output."""
+        return _rng_u32(&self._state)
+
+    def below(self, n):
+        """One draw: an integer in [0, n), ``(next_u32() * n) >> 32``; 1 <= n <= 2**32."""
+        cdef uint64_t m = _integer(n, "n", 1, 1 << 32)
+        return _rng_below(&self._state, m)
+
+    def __reduce__(self):
+        return (_rng_from_state, (self._state,))
+
+    def __repr__(self):
+        return f"Rng(state=0x{self._state:016x})"
+
+
+# ============================================================================ alias sampler
+
+cdef void _vose(double* q, Py_ssize_t n, uint32_t* threshold, int32_t* alias,
+                int32_t* small, int32_t* large) noexcept nogil:
+    """Vose's method on column masses q (mean 1), q overwritten; tables.build_alias_table's twin."""
+    cdef Py_ssize_t i, ns = 0, nl = 0
+    cdef int32_t s, g
+    cdef double x
+    for i in range(n):
+        threshold[i] = _FULL
+        alias[i] = <int32_t>i
+        if q[i] < 1.0:
+            small[ns] = <int32_t>i
+            ns += 1
+        else:
+            large[nl] = <int32_t>i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        nl -= 1
+        g = large[nl]
+        x = q[s] * 4294967296.0
+        threshold[s] = _FULL if x >= 4294967295.0 else <uint32_t>x
+        alias[s] = g
+        q[g] = (q[g] + q[s]) - 1.0
+        if q[g] < 1.0:
+            small[ns] = g
+            ns += 1
+        else:
+            large[nl] = g
+            nl += 1
+
+
+cdef inline int32_t _alias_draw(uint64_t* state, const uint32_t* threshold, const int32_t* alias,
+                                uint64_t n) noexcept nogil:
+    cdef uint64_t r = _rng_next(state)
+    cdef uint64_t col = ((r >> 32) * n) >> 32
+    if <uint32_t>r < threshold[col]:
+        return <int32_t>col
+    return alias[col]
+
+
+cdef class AliasSampler:
+    """Negative-sampling distribution ``counts**power / sum`` as a Vose alias table.
+
+    ``AliasSampler(counts, power=0.75, seed=0)``: ``counts`` 1-D non-negative numbers (not all zero;
+    zero counts are never drawn, also at ``power == 0``). The column masses are computed by
+    ``tables.alias_weights`` (NumPy, shared with the reference), the table in C in O(V); it is
+    identical to ``tables.build_alias_table``. Attributes: ``threshold`` uint32[V], ``alias`` int32[V]
+    (read-only arrays), ``rng`` (the sampler's own ``Rng(seed)``).
+    """
+    cdef readonly object threshold
+    cdef readonly object alias
+    cdef readonly Rng rng
+    cdef const uint32_t* _thr
+    cdef const int32_t* _ali
+    cdef uint64_t _n
+
+    def __init__(self, counts, power=0.75, seed=0):
+        power = _finite(power, "power")
+        q = np.array(tables.alias_weights(counts, power), dtype=np.float64)   # own copy, overwritten
+        cdef Py_ssize_t n = q.shape[0]
+        if n >= (1 << 31):
+            raise ValueError(f"counts is too long ({n} >= 2**31 words)")
+        threshold = np.empty(n, dtype=np.uint32)
+        alias = np.empty(n, dtype=np.int32)
+        cdef int32_t* small = <int32_t*>malloc(n * sizeof(int32_t))
+        cdef int32_t* large = <int32_t*>malloc(n * sizeof(int32_t))
+        cdef double* qp = <double*>_ptr(q)
+        cdef uint32_t* tp = <uint32_t*>_ptr(threshold)
+        cdef int32_t* ap = <int32_t*>_ptr(alias)
+        try:
+            if small == NULL or large == NULL:
+                raise MemoryError()
+            with nogil:
+                _vose(qp, n, tp, ap, small, large)
+        finally:
+            free(small)
+            free(large)
+        threshold.flags.writeable = False
+        alias.flags.writeable = False
+        self.threshold = threshold
+        self.alias = alias
+        self._thr = tp
+        self._ali = ap
+        self._n = <uint64_t>n
+        self.rng = Rng(seed)
+
+    def __len__(self):
+        return <Py_ssize_t>self._n
+
+    def sample(self, n):
+        """int32[n] word ids; consumes ``n`` draws (one ``next_u64`` each) of ``self.rng``."""
+        cdef Py_ssize_t m = _integer(n, "n", 0, None)
+        out = np.empty(m, dtype=np.int32)
+        cdef int32_t* op = <int32_t*>_ptr(out)
+        cdef uint64_t state = self.rng._state
+        cdef Py_ssize_t k
+        with nogil:
+            for k in range(m):
+                op[k] = _alias_draw(&state, self._thr, self._ali, self._n)
+        self.rng._state = state
+        return out
+
+
+# ============================================================================ sigmoid
+
+cdef inline int _table_index(float x) noexcept nogil:
+    """Bin of x: truncation of (x + MAX) * SCALE in float32, clamped to [0, SIZE-1]; NaN -> 0
+    (tables.table_index). Written as two selects so that it compiles to maxss/minss, no branches."""
+    cdef float zero = 0.0, last = _TABLE_SIZE - 1
+    cdef float t = (x + _TMAX) * _TSCALE
+    t = t if t > zero else zero                # also maps NaN to 0
+    t = t if t < last else last
+    return <int>t
+
+
+cdef inline float _table_log_sigmoid(float x) noexcept nogil:
+    if x > _TMAX:
+        return 0.0
+    if x < -_TMAX:
+        return x
+    return _LOG_SIG[_table_index(x)]
+
+
+cdef inline double _exact_sigmoid(double x) noexcept nogil:
+    cdef double e
+    if x >= 0.0:
+        return 1.0 / (1.0 + exp(-x))
+    e = exp(x)
+    return e / (1.0 + e)
+
+
+cdef inline double _exact_log_sigmoid(double x) noexcept nogil:
+    if x >= 0.0:
+        return -log1p(exp(-x))
+    return x - log1p(exp(x))
+
+
+def table_sigmoid(x):
+    """C table lookup of the sigmoid over float32 ``x`` (any shape) -> float32 array; equal bit for
+    bit to ``tables.table_sigmoid``. No draws, mutates nothing."""
+    a = np.ascontiguousarray(x, dtype=np.float32)
+    out = np.empty_like(a)
+    cdef const float* xp = <const float*>_ptr(a)
+    cdef float* op = <float*>_ptr(out)
+    cdef Py_ssize_t k, n = a.size
+    with nogil:
+        for k in range(n):
+            op[k] = _SIG[_table_index(xp[k])]
+    return out
+
+
+def table_log_sigmoid(x):
+    """C table lookup of log-sigmoid over float32 ``x`` -> float32 array (table inside [-MAX, MAX],
+    0 above, x below); equal bit for bit to ``tables.table_log_sigmoid``."""
+    a = np.ascontiguousarray(x, dtype=np.float32)
+    out = np.empty_like(a)
+    cdef const float* xp = <const float*>_ptr(a)
+    cdef float* op = <float*>_ptr(out)
+    cdef Py_ssize_t k, n = a.size
+    with nogil:
+        for k in range(n):
+            op[k] = _table_log_sigmoid(xp[k])
+    return out
+
+
+# ============================================================================ vector primitives
+
+cdef inline float _dot(const float* a, const float* b, Py_ssize_t n) noexcept nogil:
+    """float32 dot in eight independent lanes (vectorisable without reassociation), combined as
+    ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), then the tail in order; reference.dot32 mirrors it."""
+    cdef float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0
+    cdef Py_ssize_t j
+    cdef Py_ssize_t n8 = n - n % _LANES
+    for j in range(0, n8, 8):
+        l0 += a[j] * b[j]
+        l1 += a[j + 1] * b[j + 1]
+        l2 += a[j + 2] * b[j + 2]
+        l3 += a[j + 3] * b[j + 3]
+        l4 += a[j + 4] * b[j + 4]
+        l5 += a[j + 5] * b[j + 5]
+        l6 += a[j + 6] * b[j + 6]
+        l7 += a[j + 7] * b[j + 7]
+    cdef float t = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+    for j in range(n8, n):
+        t += a[j] * b[j]
+    return t
+
+
+cdef inline void _add_to_row(float* row, const float* v, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        row[j] += v[j]
+
+
+def dot32(a, b):
+    """The kernels' float32 dot product of two float32 vectors of equal length (eight-lane order)."""
+    x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+    y = np.ascontiguousarray(b, dtype=np.float32).reshape(-1)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"b must have the length of a ({x.shape[0]}), got {y.shape[0]}")
+    return np.float32(_dot(<const float*>_ptr(x), <const float*>_ptr(y), x.shape[0]))
+
+
+# ============================================================================ per-pair kernels
+
+cdef inline double _train_target(const float* h, float* row, float* neu1e, Py_ssize_t D, int label,
+                                 double lr, bint exact) noexcept nogil:
+    """One (h, target row) pair: f = dot(h, row); g = (label - sigmoid(f)) * lr (float64, rounded to
+    float32); neu1e += g * row (row before its update); row += g * h. Returns -log sigmoid(+-f)."""
+    cdef float f = _dot(h, row, D)
+    cdef float signed_f = f if label else -f
+    cdef double s, loss
+    if exact:
+        s = _exact_sigmoid(f)
+        loss = -_exact_log_sigmoid(signed_f)
+    else:
+        s = _SIG[_table_index(f)]
+        loss = -<double>_table_log_sigmoid(signed_f)
+    cdef float g = <float>((label - s) * lr)
+    cdef Py_ssize_t j
+    for j in range(D):
+        neu1e[j] += g * row[j]
+        row[j] += g * h[j]
+    return loss
+
+
+cdef inline double _ns_block(const float* h, float* w_out, Py_ssize_t D, int32_t target,
+                             const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
+                             float* neu1e) noexcept nogil:
+    """Target (label 1) then each negative != target (label 0)."""
+    cdef double loss = _train_target(h, w_out + <Py_ssize_t>target * D, neu1e, D, 1, lr, exact)
+    cdef Py_ssize_t k
+    cdef int32_t n
+    for k in range(n_neg):
+        n = negatives[k]
+        if n != target:
+            loss += _train_target(h, w_out + <Py_ssize_t>n * D, neu1e, D, 0, lr, exact)
+    return loss
+
+
+cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const uint8_t* codes,
+                             const int32_t* points, Py_ssize_t length, double lr, bint exact,
+                             float* neu1e) noexcept nogil:
+    """Each (code, point) of a Huffman path, root first: label 1 - code at inner node point."""
+    cdef double loss = 0.0
+    cdef Py_ssize_t k
+    for k in range(length):
+        loss += _train_target(h, w_hs + <Py_ssize_t>points[k] * D, neu1e, D, 1 - <int>codes[k], lr,
+                              exact)
+    return loss
+
+
+cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
+                             bint mean, float* h) noexcept nogil:
+    """h = sum of the context rows in order (float32), divided by n in float32 when ``mean``."""
+    cdef Py_ssize_t k, j
+    cdef float fn = <float>n
+    memset(h, 0, D * sizeof(float))
+    for k in range(n):
+        _add_to_row(h, w_in + <Py_ssize_t>context[k] * D, D)
+    if mean:
+        for j in range(D):
+            h[j] = h[j] / fn
+
+
+cdef object _check_pair(object W_in, object W_out):
+    _writable_float32(W_in, "W_in")
+    _writable_float32(W_out, "W_out")
+    if W_out.shape[1] != W_in.shape[1]:
+        raise ValueError(f"W_out must have W_in's dimension {W_in.shape[1]}, got shape {W_out.shape}")
+
+
+def sgns_step(W_in, W_out, input_word, output_word, negatives, lr, exact_sigmoid=True):
+    """Skip-gram negative sampling for one (input, output) pair.
+
+    W_in (V_in, D) and W_out (V_out, D): float32, C-contiguous, writable; updated in place
+    (``W_out`` rows of the output word and each negative, then row ``input_word`` of ``W_in``).
+    ``input_word`` in [0, V_in); ``output_word`` and ``negatives`` (1-D integers) in [0, V_out);
+    negatives equal to ``output_word`` are skipped. ``lr`` finite. Consumes no random draws (the
+    negatives are given). Returns the loss (float).
+    """
+    _check_pair(W_in, W_out)
+    cdef Py_ssize_t D = W_in.shape[1]
+    cdef Py_ssize_t iw = _integer(input_word, "input_word", 0, W_in.shape[0] - 1)
+    cdef int32_t ow = _integer(output_word, "output_word", 0, W_out.shape[0] - 1)
+    negs = _id_array(negatives, "negatives", W_out.shape[0])
+    cdef double alpha = _finite(lr, "lr")
+    cdef bint exact = bool(exact_sigmoid)
+    cdef float* w_in = <float*>_ptr(W_in)
+    cdef float* w_out = <float*>_ptr(W_out)
+    cdef const int32_t* np_ = <const int32_t*>_ptr(negs)
+    cdef Py_ssize_t n_neg = negs.shape[0]
+    cdef float* neu1e = <float*>calloc(D + 1, sizeof(float))
+    cdef double loss
+    if neu1e == NULL:
+        raise MemoryError()
+    with nogil:
+        loss = _ns_block(w_in + iw * D, w_out, D, ow, np_, n_neg, alpha, exact, neu1e)
+        _add_to_row(w_in + iw * D, neu1e, D)
+    free(neu1e)
+    return loss
+
+
+def cbow_step(W_in, W_out, context_words, output_word, negatives, lr, cbow_mean=True,
+              exact_sigmoid=True):
+    """CBOW negative sampling for one window.
+
+    ``h`` = sum of ``W_in[context_words]`` (divided by their number when ``cbow_mean``); then the
+    ``sgns_step`` target loop on ``W_out``; then every context position (duplicates included) gets
+    ``W_in[c] += neu1e``, undivided. Arrays as in ``sgns_step``; ``context_words`` 1-D integers in
+    [0, V_in); empty -> nothing happens, loss 0. No random draws. Returns the loss (float).
+    """
+    _check_pair(W_in, W_out)
+    cdef Py_ssize_t D = W_in.shape[1]
+    ctx = _id_array(context_words, "context_words", W_in.shape[0])
+    cdef int32_t ow = _integer(output_word, "output_word", 0, W_out.shape[0] - 1)
+    negs = _id_array(negatives, "negatives", W_out.shape[0])
+    cdef double alpha = _finite(lr, "lr")
+    cdef bint exact = bool(exact_sigmoid)
+    cdef bint mean = bool(cbow_mean)
+    cdef float* w_in = <float*>_ptr(W_in)
+    cdef float* w_out = <float*>_ptr(W_out)
+    cdef const int32_t* cp = <const int32_t*>_ptr(ctx)
+    cdef const int32_t* np_ = <const int32_t*>_ptr(negs)
+    cdef Py_ssize_t n_ctx = ctx.shape[0], n_neg = negs.shape[0], k
+    if n_ctx == 0:
+        return 0.0
+    cdef float* buf = <float*>calloc(2 * D + 1, sizeof(float))
+    cdef double loss
+    if buf == NULL:
+        raise MemoryError()
+    with nogil:
+        _cbow_input(w_in, D, cp, n_ctx, mean, buf + D)
+        loss = _ns_block(buf + D, w_out, D, ow, np_, n_neg, alpha, exact, buf)
+        for k in range(n_ctx):
+            _add_to_row(w_in + <Py_ssize_t>cp[k] * D, buf, D)
+    free(buf)
+    return loss
+
+
+def hs_step(W_in, W_out, input_word, codes, points, lr, exact_sigmoid=True):
+    """Hierarchical softmax for one (input, output) pair.
+
+    ``W_out`` is the HS weight matrix (V-1 rows, float32, C-contiguous, writable). ``codes`` (0/1,
+    any integer dtype) and ``points`` (ids in [0, len(W_out))), 1-D of equal length, are the output
+    word's Huffman path, root first: at inner node ``points[k]`` label ``1 - codes[k]``. Updates the
+    path's rows of ``W_out`` then row ``input_word`` of ``W_in``. No random draws. Returns the loss.
+    """
+    _check_pair(W_in, W_out)
+    cdef Py_ssize_t D = W_in.shape[1]
+    cdef Py_ssize_t iw = _integer(input_word, "input_word", 0, W_in.shape[0] - 1)
+    cd = _id_array(codes, "codes", 2, np.uint8)
+    pt = _id_array(points, "points", W_out.shape[0])
+    if cd.shape[0] != pt.shape[0]:
+        raise ValueError(f"points must have the length of codes ({cd.shape[0]}), got {pt.shape[0]}")
+    cdef double alpha = _finite(lr, "lr")
+    cdef bint exact = bool(exact_sigmoid)
+    cdef float* w_in = <float*>_ptr(W_in)
+    cdef float* w_out = <float*>_ptr(W_out)
+    cdef const uint8_t* cp = <const uint8_t*>_ptr(cd)
+    cdef const int32_t* pp = <const int32_t*>_ptr(pt)
+    cdef Py_ssize_t length = cd.shape[0]
+    cdef float* neu1e = <float*>calloc(D + 1, sizeof(float))
+    cdef double loss
+    if neu1e == NULL:
+        raise MemoryError()
+    with nogil:
+        loss = _hs_block(w_in + iw * D, w_out, D, cp, pp, length, alpha, exact, neu1e)
+        _add_to_row(w_in + iw * D, neu1e, D)
+    free(neu1e)
+    return loss
+
+
+# ============================================================================ Huffman tree
+
+cdef void _huffman(const int64_t* sorted_counts, Py_ssize_t V, int64_t* count, int64_t* parent,
+                   uint8_t* binary) noexcept nogil:
+    """word2vec.c's two-queue construction over counts sorted descending; nodes 0..V-1 are the
+    leaves, V+k the k-th inner node; ties take the inner node."""
+    cdef Py_ssize_t k, r, leaf = V - 1, inner = V, pick0 = 0, pick
+    for k in range(V):
+        count[k] = sorted_counts[k]
+    for k in range(V - 1):
+        for r in range(2):
+            if leaf >= 0 and (inner >= V + k or count[leaf] < count[inner]):
+                pick = leaf
+                leaf -= 1
+            else:
+                pick = inner
+                inner += 1
+            if r == 0:
+                pick0 = pick
+        count[V + k] = count[pick0] + count[pick]
+        parent[pick0] = V + k
+        parent[pick] = V + k
+        binary[pick0] = 0
+        binary[pick] = 1
+
+
+def build_huffman(counts):
+    """Huffman tree of word2vec.c -> ``(codes uint8[T], points int32[T], offsets int64[V+1])``.
+
+    ``counts``: 1-D non-negative integers. Words are sorted by descending count (stable); the two-queue
+    construction takes the smaller count, the inner node on ties. Word w's path, root first, is
+    ``codes[offsets[w]:offsets[w+1]]`` and ``points[...]`` (inner node ids 0..V-2, root V-2). One word
+    -> empty path. No draws; returns new arrays.
+    """
+    a = np.asarray(counts)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"counts must be an integer array, got dtype {a.dtype}")
+    if a.ndim != 1:
+        raise ValueError(f"counts must be 1-D, got shape {a.shape}")
+    cdef Py_ssize_t V = a.shape[0]
+    if V and a.min() < 0:
+        raise ValueError("counts must be non-negative")
+    if V and float(a.astype(np.float64).sum()) >= 2.0 ** 62:
+        raise ValueError("counts sum too large (>= 2**62)")
+    if V >= (1 << 31):
+        raise ValueError(f"counts is too long ({V} >= 2**31 words)")
+    c = a.astype(np.int64)
+    order = np.ascontiguousarray(np.argsort(-c, kind="stable"), dtype=np.int64)
+    sorted_counts = np.ascontiguousarray(c[order])
+    cdef Py_ssize_t n_nodes = max(2 * V - 1, 1)
+    count = np.zeros(n_nodes, dtype=np.int64)
+    parent = np.zeros(n_nodes, dtype=np.int64)
+    binary = np.zeros(n_nodes, dtype=np.uint8)
+    depth = np.zeros(n_nodes, dtype=np.int64)
+    cdef int64_t* cp = <int64_t*>_ptr(count)
+    cdef int64_t* pp = <int64_t*>_ptr(parent)
+    cdef uint8_t* bp = <uint8_t*>_ptr(binary)
+    cdef int64_t* dp = <int64_t*>_ptr(depth)
+    cdef const int64_t* op = <const int64_t*>_ptr(order)
+    cdef const int64_t* sp = <const int64_t*>_ptr(sorted_counts)
+    cdef Py_ssize_t node, k, p, off
+    with nogil:
+        _huffman(sp, V, cp, pp, bp)
+        # a parent is created after its children, so it has the larger index: fill depths top-down
+        for node in range(2 * V - 3, -1, -1):
+            dp[node] = dp[pp[node]] + 1
+    offsets = np.zeros(V + 1, dtype=np.int64)
+    lengths = np.zeros(V, dtype=np.int64)
+    if V > 1:
+        lengths[order] = depth[:V]
+    np.cumsum(lengths, out=offsets[1:])
+    cdef Py_ssize_t total = offsets[V]
+    codes = np.zeros(total, dtype=np.uint8)
+    points = np.zeros(total, dtype=np.int32)
+    cdef uint8_t* codes_p = <uint8_t*>_ptr(codes)
+    cdef int32_t* points_p = <int32_t*>_ptr(points)
+    cdef const int64_t* offs = <const int64_t*>_ptr(offsets)
+    if V > 1:
+        with nogil:
+            for p in range(V):
+                off = offs[op[p]]
+                node = p
+                for k in range(dp[p] - 1, -1, -1):
+                    codes_p[off + k] = bp[node]
+                    points_p[off + k] = <int32_t>(pp[node] - V)
+                    node = pp[node]
+    return codes, points, offsets
+
+
+# ============================================================================ batch kernel
+
+cdef struct _Model:
+    float* w_in
+    float* w_out
+    float* w_hs
+    const uint32_t* keep
+    const uint32_t* alias_threshold
+    const int32_t* alias_index
+    const uint8_t* codes
+    const int32_t* points
+    const int64_t* path_offsets
+    Py_ssize_t V
+    Py_ssize_t D
+    int sg
+    int negative
+    int hs
+    int window
+    int shrink_windows
+    int cbow_mean
+    int exact
+    int shared_negatives
+
+
+cdef class TrainConfig:
+    """The arrays and settings of a training run, validated once; shared read-only by all threads.
+
+    ``TrainConfig(W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
+    hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True, cbow_mean=True,
+    exact_sigmoid=False, batch_mode="exact")``
+
+    * ``W_in`` (V, D) float32 C-contiguous writable, V >= 1, D >= 1;
+    * ``keep_threshold`` uint32[V] (``tables.keep_thresholds``);
+    * ``negative > 0``: ``W_out`` (V, D) like ``W_in``; ``alias_threshold`` uint32[V] and
+      ``alias_index`` int32[V] with ids in [0, V) (``AliasSampler``'s table);
+    * ``hs``: ``W_hs`` (V-1, D) like ``W_in``; ``hs_codes`` uint8[T] in {0, 1}, ``hs_points`` int32[T]
+      in [0, V-1), ``hs_offsets`` int64[V+1] non-decreasing from 0 to T (``build_huffman``);
+    * unused arrays may be empty or None; ``window >= 1``; at least one of ``negative`` and ``hs``;
+    * ``batch_mode``: "exact" (word2vec.c's order) or "shared_negatives" (skip-gram draws one set of
+      negatives per centre word, after its window draw, and reuses it for every context word).
+
+    The weights are held, not copied (the kernels update them in place); the tables are copied,
+    checked and kept read-only (the kernels trust them). All are readable as attributes.
+    """
+    cdef _Model m
+    cdef readonly object W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index
+    cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode
+    cdef readonly bint sg, hs, shrink_windows, cbow_mean, exact_sigmoid
+    cdef readonly int negative, window
+
+    def __init__(self, W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
+                 hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True,
+                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact"):
+        _writable_float32(W_in, "W_in")
+        cdef Py_ssize_t V = W_in.shape[0], D = W_in.shape[1]
+        if V < 1 or V >= (1 << 31):
+            raise ValueError(f"W_in must have between 1 and 2**31-1 rows, got shape {W_in.shape}")
+        if D < 1:
+            raise ValueError(f"W_in must have at least one column, got shape {W_in.shape}")
+        self.negative = _integer(negative, "negative", 0, (1 << 31) - 1)
+        self.window = _integer(window, "window", 1, (1 << 31) - 1)
+        self.sg, self.hs = bool(sg), bool(hs)
+        self.shrink_windows, self.cbow_mean = bool(shrink_windows), bool(cbow_mean)
+        self.exact_sigmoid = bool(exact_sigmoid)
+        if batch_mode not in BATCH_MODES:
+            raise ValueError(f"batch_mode must be one of {BATCH_MODES}, got {batch_mode!r}")
+        if not self.hs and self.negative == 0:
+            raise ValueError("negative must be > 0 when hs is off (nothing would be trained)")
+        keep = _private_copy(keep_threshold, "keep_threshold", np.uint32, 1)
+        if keep.shape[0] != V:
+            raise ValueError(f"keep_threshold must have length V={V}, got {keep.shape[0]}")
+
+        empty_f = np.zeros((0, D), dtype=np.float32)
+        if self.negative:
+            _writable_float32(W_out, "W_out")
+            if W_out.shape != (V, D):
+                raise ValueError(f"W_out must have shape {(V, D)}, got {W_out.shape}")
+            a_thr = _private_copy(alias_threshold, "alias_threshold", np.uint32, 1)
+            a_idx = _private_copy(alias_index, "alias_index", np.int32, 1)
+            if a_thr.shape[0] != V:
+                raise ValueError(f"alias_threshold must have length V={V}, got {a_thr.shape[0]}")
+            if a_idx.shape[0] != V:
+                raise ValueError(f"alias_index must have length V={V}, got {a_idx.shape[0]}")
+            if a_idx.min() < 0 or a_idx.max() >= V:
+                raise ValueError(f"alias_index must hold ids in [0, {V})")
+        else:
+            W_out = empty_f if W_out is None else W_out
+            a_thr = np.zeros(0, dtype=np.uint32)
+            a_idx = np.zeros(0, dtype=np.int32)
+        if self.hs:
+            _writable_float32(W_hs, "W_hs")
+            if W_hs.shape != (V - 1, D):
+                raise ValueError(f"W_hs must have shape {(V - 1, D)}, got {W_hs.shape}")
+            codes = _private_copy(hs_codes, "hs_codes", np.uint8, 1)
+            points = _private_copy(hs_points, "hs_points", np.int32, 1)
+            offs = _private_copy(hs_offsets, "hs_offsets", np.int64, 1)
+            T = codes.shape[0]
+            if points.shape[0] != T:
+                raise ValueError(f"hs_points must have the length of hs_codes ({T}), got {points.shape[0]}")
+            if T and codes.max() > 1:
+                raise ValueError("hs_codes must hold 0 or 1")
+            if T and (points.min() < 0 or points.max() >= V - 1):
+                raise ValueError(f"hs_points must hold inner node ids in [0, {V - 1})")
+            if offs.shape[0] != V + 1:
+                raise ValueError(f"hs_offsets must have length V+1={V + 1}, got {offs.shape[0]}")
+            if offs[0] != 0 or offs[V] != T or np.any(np.diff(offs) < 0):
+                raise ValueError(f"hs_offsets must be non-decreasing from 0 to len(hs_codes)={T}")
+        else:
+            W_hs = empty_f if W_hs is None else W_hs
+            codes = np.zeros(0, dtype=np.uint8)
+            points = np.zeros(0, dtype=np.int32)
+            offs = np.zeros(V + 1, dtype=np.int64)
+
+        for table in (keep, a_thr, a_idx, codes, points, offs):
+            table.flags.writeable = False          # the config's own validated copies
+        self.W_in, self.W_out, self.W_hs = W_in, W_out, W_hs
+        self.keep_threshold, self.alias_threshold, self.alias_index = keep, a_thr, a_idx
+        self.hs_codes, self.hs_points, self.hs_offsets = codes, points, offs
+        self.batch_mode = batch_mode
+        self.m.w_in = <float*>_ptr(W_in)
+        self.m.w_out = <float*>_ptr(W_out) if self.negative else NULL
+        self.m.w_hs = <float*>_ptr(W_hs) if self.hs else NULL
+        self.m.keep = <const uint32_t*>_ptr(keep)
+        self.m.alias_threshold = <const uint32_t*>_ptr(a_thr)
+        self.m.alias_index = <const int32_t*>_ptr(a_idx)
+        self.m.codes = <const uint8_t*>_ptr(codes)
+        self.m.points = <const int32_t*>_ptr(points)
+        self.m.path_offsets = <const int64_t*>_ptr(offs)
+        self.m.V = V
+        self.m.D = D
+        self.m.sg = self.sg
+        self.m.negative = self.negative
+        self.m.hs = self.hs
+        self.m.window = self.window
+        self.m.shrink_windows = self.shrink_windows
+        self.m.cbow_mean = self.cbow_mean
+        self.m.exact = self.exact_sigmoid
+        self.m.shared_negatives = batch_mode == "shared_negatives"
+
+    @property
+    def vocab_size(self):
+        """V, the rows of ``W_in``."""
+        return self.m.V
+
+    @property
+    def vector_size(self):
+        """D, the columns of the weights."""
+        return self.m.D
+
+
+cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
+                             const int64_t* offsets, Py_ssize_t n_sentences, double alpha_start,
+                             double alpha_end, int32_t* sen, int32_t* context, int32_t* negs,
+                             float* neu1e, float* h, int64_t* kept_words) noexcept nogil:
+    """The batch loop (docs/architecture.md, "Batch kernel"); returns the summed loss."""
+    cdef uint64_t state = rng[0]
+    cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
+    cdef int32_t* pair_negs
+    cdef uint64_t window = <uint64_t>m.window
+    cdef uint64_t V = <uint64_t>m.V
+    cdef int32_t word, w
+    cdef uint32_t thr
+    cdef Py_ssize_t span
+    cdef double lr, loss = 0.0
+    cdef int64_t kept = 0
+    cdef float* row
+    cdef const uint8_t* path_codes = NULL
+    cdef const int32_t* path_points = NULL
+    cdef Py_ssize_t path_len = 0
+    cdef bint shared = m.shared_negatives and m.sg and m.negative > 0
+    for s in range(n_sentences):
+        lr = alpha_start
+        if n_tokens > 0:
+            lr = alpha_start + (alpha_end - alpha_start) * <double>offsets[s] / <double>n_tokens
+        # subsampling: a keep test per token, no draw for always-kept words
+        n = 0
+        for p in range(offsets[s], offsets[s + 1]):
+            w = tokens[p]
+            thr = m.keep[w]
+            if thr == _FULL or _rng_u32(&state) < thr:
+                sen[n] = w
+                n += 1
+        kept += n
+        for i in range(n):
+            span = <Py_ssize_t>(window - _rng_below(&state, window)) if m.shrink_windows \
+                else <Py_ssize_t>window
+            lo = i - span if i > span else 0
+            hi = i + span if span < n - 1 - i else n - 1
+            word = sen[i]
+            if m.hs:
+                path_codes = m.codes + m.path_offsets[word]
+                path_points = m.points + m.path_offsets[word]
+                path_len = m.path_offsets[word + 1] - m.path_offsets[word]
+            if m.sg:
+                # All negatives of this centre word are drawn up front: in the contract's order they
+                # are the only draws between this word's window draw and the next one (HS draws
+                # nothing), so the stream is unchanged, and the rows of pair q+1 can be fetched
+                # from memory while pair q trains.
+                n_pairs = hi - lo
+                n_drawn = 0
+                if m.negative and n_pairs > 0:
+                    n_drawn = m.negative if shared else n_pairs * m.negative
+                    for k in range(n_drawn):
+                        negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                    for k in range(m.negative):
+                        _prefetch_row(m.w_out + <Py_ssize_t>negs[k] * D, D)
+                q = 0
+                for c in range(lo, hi + 1):
+                    if c == i:
+                        continue
+                    pair_negs = negs if shared else negs + q * m.negative
+                    q += 1
+                    if not shared and q < n_pairs and m.negative:
+                        for k in range(m.negative):
+                            _prefetch_row(m.w_out + <Py_ssize_t>pair_negs[m.negative + k] * D, D)
+                    row = m.w_in + <Py_ssize_t>sen[c] * D
+                    memset(neu1e, 0, D * sizeof(float))
+                    if m.hs:
+                        loss += _hs_block(row, m.w_hs, D, path_codes, path_points, path_len, lr,
+                                          m.exact, neu1e)
+                    if m.negative:
+                        loss += _ns_block(row, m.w_out, D, word, pair_negs, m.negative, lr, m.exact,
+                                          neu1e)
+                    _add_to_row(row, neu1e, D)
+            else:
+                n_ctx = 0
+                for c in range(lo, hi + 1):
+                    if c != i:
+                        context[n_ctx] = sen[c]
+                        n_ctx += 1
+                if n_ctx == 0:
+                    continue
+                if m.negative:   # drawn before HS (which draws nothing): same stream order
+                    for k in range(m.negative):
+                        negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        _prefetch_row(m.w_out + <Py_ssize_t>negs[k] * D, D)
+                _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                memset(neu1e, 0, D * sizeof(float))
+                if m.hs:
+                    loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
+                                      neu1e)
+                if m.negative:
+                    loss += _ns_block(h, m.w_out, D, word, negs, m.negative, lr, m.exact, neu1e)
+                for k in range(n_ctx):
+                    _add_to_row(m.w_in + <Py_ssize_t>context[k] * D, neu1e, D)
+    rng[0] = state
+    kept_words[0] = kept
+    return loss
+
+
+def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, alpha_start,
+                alpha_end):
+    """Train on the sentences ``tokens[offsets[s]:offsets[s+1]]`` -> ``(kept_words, loss)``.
+
+    ``tokens``: int32 1-D word ids in [0, V). ``offsets``: int64 1-D, ``offsets[0] == 0``,
+    ``offsets[-1] == len(tokens)``, non-decreasing (both copied, then checked; a non-contiguous
+    array is fine). ``alpha_start``/``alpha_end`` finite; sentence s
+    trains at ``alpha_start + (alpha_end - alpha_start) * offsets[s] / len(tokens)``.
+    Mutates ``config``'s weights in place (lock-free: several threads may share them) and advances
+    ``rng``. Draws, per sentence: one ``next_u32`` per token whose keep threshold is not
+    KEEP_ALWAYS; per kept position ``below(window)`` if ``shrink_windows``; ``negative`` alias draws
+    (one ``next_u64`` each) per skip-gram (context, centre) pair, or per CBOW window with a
+    non-empty context, or, with ``batch_mode="shared_negatives"``, per skip-gram centre word.
+    The GIL is released for the whole batch. ``loss`` is the float64 sum of the pair losses.
+    """
+    tok = _private_copy(tokens, "tokens", np.int32, 1)
+    off = _private_copy(offsets, "offsets", np.int64, 1)
+    cdef double a0 = _finite(alpha_start, "alpha_start")
+    cdef double a1 = _finite(alpha_end, "alpha_end")
+    cdef Py_ssize_t n_tokens = tok.shape[0]
+    cdef Py_ssize_t n_off = off.shape[0]
+    if n_off < 1:
+        raise ValueError("offsets must have at least one entry (offsets[0] == 0)")
+    cdef const int32_t* tp = <const int32_t*>_ptr(tok)
+    cdef const int64_t* op = <const int64_t*>_ptr(off)
+    cdef Py_ssize_t s, p, longest = 0
+    cdef bint bad_offsets = op[0] != 0 or op[n_off - 1] != n_tokens
+    cdef bint bad_tokens = False
+    cdef uint32_t V = <uint32_t>config.m.V
+    with nogil:
+        if not bad_offsets:
+            for s in range(n_off - 1):
+                if op[s + 1] < op[s]:
+                    bad_offsets = True
+                    break
+                if op[s + 1] - op[s] > longest:
+                    longest = op[s + 1] - op[s]
+        for p in range(n_tokens):
+            if <uint32_t>tp[p] >= V:
+                bad_tokens = True
+                break
+    if bad_offsets:
+        raise ValueError(f"offsets must be non-decreasing from 0 to len(tokens)={n_tokens}")
+    if bad_tokens:
+        raise ValueError(f"tokens must hold word ids in [0, {config.m.V})")
+
+    cdef const _Model* m = &config.m
+    cdef Py_ssize_t D = m.D
+    cdef Py_ssize_t n_context = min(2 * <Py_ssize_t>m.window, longest)
+    cdef int32_t* sen = <int32_t*>malloc((longest + 1) * sizeof(int32_t))
+    cdef int32_t* context = <int32_t*>malloc((n_context + 1) * sizeof(int32_t))
+    # skip-gram draws the negatives of all (context, centre) pairs of a centre word at once
+    cdef int32_t* negs = <int32_t*>malloc((<Py_ssize_t>m.negative * (n_context + 1) + 1) * sizeof(int32_t))
+    cdef float* vecs = <float*>malloc((2 * D + 1) * sizeof(float))
+    cdef int64_t kept = 0
+    cdef double loss = 0.0
+    try:
+        if sen == NULL or context == NULL or negs == NULL or vecs == NULL:
+            raise MemoryError()
+        with nogil:
+            loss = _train_sentences(m, &rng._state, tp, n_tokens, op, n_off - 1, a0, a1, sen,
+                                    context, negs, vecs, vecs + D, &kept)
+    finally:
+        free(sen)
+        free(context)
+        free(negs)
+        free(vecs)
+    return kept, loss
+
+
+# ============================================================================ embedding ops
+
+ctypedef fused real:
+    float
+    double
+
+
+cdef void _gather(const real* W, Py_ssize_t D, const int64_t* idx, Py_ssize_t n,
+                  real* out) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(n):
+        memcpy(out + k * D, W + idx[k] * D, D * sizeof(real))
+
+
+cdef void _scatter_add(real* dW, Py_ssize_t D, const int64_t* idx, Py_ssize_t n, const real* dout,
+                       int64_t padding) noexcept nogil:
+    cdef Py_ssize_t k, j
+    cdef real* row
+    cdef const real* src
+    for k in range(n):
+        if idx[k] == padding:
+            continue
+        row = dW + idx[k] * D
+        src = dout + k * D
+        for j in range(D):
+            row[j] += src[j]
+
+
+cdef void _renorm(real* W, Py_ssize_t D, const int64_t* idx, Py_ssize_t n, double max_norm,
+                  double p, uint8_t* seen) noexcept nogil:
+    """Rows idx (each once) whose p-norm exceeds max_norm are scaled by max_norm / (norm + 1e-7)."""
+    cdef Py_ssize_t k, j
+    cdef real* row
+    cdef double norm, a, scale
+    for k in range(n):
+        if seen[idx[k]]:
+            continue
+        seen[idx[k]] = 1
+        row = W + idx[k] * D
+        norm = 0.0
+        if p == 2.0:
+            for j in range(D):
+                norm += <double>row[j] * <double>row[j]
+            norm = sqrt(norm)
+        elif p == 1.0:
+            for j in range(D):
+                norm += fabs(<double>row[j])
+        elif p == INFINITY:
+            for j in range(D):
+                a = fabs(<double>row[j])
+                if a > norm:
+                    norm = a
+        else:
+            for j in range(D):
+                norm += pow(fabs(<double>row[j]), p)
+            norm = pow(norm, 1.0 / p)
+        if norm > max_norm:
+            scale = max_norm / (norm + 1e-7)
+            for j in range(D):
+                row[j] = <real>(row[j] * scale)
+
+
+cdef object _real_matrix(object a, str name, bint writable):
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64, got {_tname(a)}")
+    if a.dtype != np.float32 and a.dtype != np.float64:
+        raise TypeError(f"{name} must have dtype float32 or float64 (native byte order), got {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+    if not a.flags.aligned:
+        raise ValueError(f"{name} must be aligned")
+    if writable and not a.flags.writeable:
+        raise ValueError(f"{name} must be writable (it is updated in place)")
+    return a
+
+
+cdef object _embedding_ids(object idx, Py_ssize_t V):
+    """idx (any shape, integer) -> (private flat int64 C array, original shape)."""
+    return _ids_copy(idx, "idx", V, np.int64)
+
+
+cdef int64_t _padding(object padding_idx, Py_ssize_t V) except? -2:
+    """padding_idx normalised as torch does (negative -> += V); None -> -1 (matches no id)."""
+    if padding_idx is None:
+        return -1
+    if isinstance(padding_idx, (bool, np.bool_)):
+        raise TypeError("padding_idx must be an integer, got bool")
+    cdef int64_t pi = _integer(padding_idx, "padding_idx", -V, V - 1)
+    return pi + V if pi < 0 else pi
+
+
+cdef double _norm_type(object norm_type) except? -1.0:
+    """A p > 0 (inf allowed), as layers._check_max_norm."""
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, (int, float, np.number)):
+        raise TypeError(f"norm_type must be a real number, got {_tname(norm_type)}")
+    cdef double p = float(norm_type)
+    if not p > 0:
+        raise ValueError(f"norm_type must be > 0 (inf allowed), got {norm_type!r}")
+    return p
+
+
+def embedding_forward(W, idx, padding_idx=None, max_norm=None, norm_type=2.0):
+    """Embedding lookup: returns ``W[idx]`` (a new array), shape ``idx.shape + (D,)``, ``W``'s dtype.
+
+    ``W`` (V, D) float32 or float64, C-contiguous. ``idx``: integers (not bool) of any shape in
+    [0, V). ``padding_idx`` (None or in [-V, V), negative += V) is only validated here (it matters
+    to the gradient). ``max_norm`` (None or finite > 0): first, every distinct row in ``idx`` whose
+    ``norm_type``-norm (p > 0, inf = max-abs; accumulated in float64) exceeds ``max_norm`` is scaled
+    IN PLACE by ``max_norm / (norm + 1e-7)`` (float64 scale, product cast back; ``W`` must then be
+    writable), then the rows are gathered. Twin of ``reference.embedding_forward``. No random draws.
+    """
+    _real_matrix(W, "W", False)
+    cdef Py_ssize_t V = W.shape[0], D = W.shape[1]
+    flat, shape = _embedding_ids(idx, V)
+    _padding(padding_idx, V)
+    cdef double p = _norm_type(norm_type)
+    cdef double mn = 0.0
+    if max_norm is not None:
+        if isinstance(max_norm, (bool, np.bool_)):
+            raise TypeError("max_norm must be a real number, got bool")
+        mn = _finite(max_norm, "max_norm")
+        if not mn > 0:
+            raise ValueError(f"max_norm must be > 0, got {mn}")
+    cdef Py_ssize_t n = flat.shape[0]
+    if max_norm is not None and n and not W.flags.writeable:
+        raise ValueError("W must be writable when max_norm is given (rows are renormalised in place)")
+    out = np.empty(tuple(shape) + (D,), dtype=W.dtype)
+    cdef const int64_t* ip = <const int64_t*>_ptr(flat)
+    cdef uint8_t* seen = NULL
+    if max_norm is not None and n:
+        seen = <uint8_t*>calloc(V, 1)
+        if seen == NULL:
+            raise MemoryError()
+    cdef void* wp = _ptr(W)
+    cdef void* outp = _ptr(out)
+    try:
+        if W.dtype == np.float32:
+            with nogil:
+                if seen != NULL:
+                    _renorm(<float*>wp, D, ip, n, mn, p, seen)
+                _gather(<const float*>wp, D, ip, n, <float*>outp)
+        else:
+            with nogil:
+                if seen != NULL:
+                    _renorm(<double*>wp, D, ip, n, mn, p, seen)
+                _gather(<const double*>wp, D, ip, n, <double*>outp)
+    finally:
+        free(seen)
+    return out
+
+
+def embedding_backward(dW, idx, dout, padding_idx=None):
+    """Embedding gradient: ``dW[idx[k]] += dout[k]`` for every position k in C order (duplicates
+    accumulate), skipping positions whose id equals ``padding_idx`` (in [-V, V), negative += V).
+
+    ``dW`` (V, D) float32 or float64, C-contiguous, writable: updated in place (never zeroed).
+    ``idx`` integers (not bool) of any shape in [0, V); ``dout`` a floating array of shape
+    ``idx.shape + (D,)``, cast to ``dW``'s dtype (and copied if not contiguous). Returns None.
+    Twin of ``reference.embedding_backward``. No random draws.
+    """
+    _real_matrix(dW, "dW", True)
+    cdef Py_ssize_t V = dW.shape[0], D = dW.shape[1]
+    flat, shape = _embedding_ids(idx, V)
+    cdef int64_t pad = _padding(padding_idx, V)
+    if not isinstance(dout, np.ndarray):
+        raise TypeError(f"dout must be a numpy.ndarray, got {_tname(dout)}")
+    if dout.dtype.kind != "f":
+        raise TypeError(f"dout must have a floating dtype, got {dout.dtype}")
+    if dout.shape != tuple(shape) + (D,):
+        raise ValueError(f"dout must have shape idx.shape + (D,) = {tuple(shape) + (D,)}, got {dout.shape}")
+    g = np.ascontiguousarray(dout, dtype=dW.dtype)
+    cdef Py_ssize_t n = flat.shape[0]
+    cdef const int64_t* ip = <const int64_t*>_ptr(flat)
+    cdef void* dwp = _ptr(dW)
+    cdef const void* gp = _ptr(g)
+    if dW.dtype == np.float32:
+        with nogil:
+            _scatter_add(<float*>dwp, D, ip, n, <const float*>gp, pad)
+    else:
+        with nogil:
+            _scatter_add(<double*>dwp, D, ip, n, <const double*>gp, pad)
+    return None

@@ -1,0 +1,461 @@
+"""The ``fastw2v`` command line: train, query, evaluate, convert, demo, plot.
+
+Two forms are accepted:
+
+* subcommands with gensim-named options: ``fastw2v train corpus.txt -o vectors.bin --sg 1``;
+* word2vec.c's single-dash form, so that its scripts run with only the program name changed:
+  ``fastw2v -train corpus.txt -output vectors.bin -size 200 -cbow 0 -binary 1``.
+
+Errors print one line on stderr and exit with status 2; Ctrl-C exits with 130 and leaves no partial
+output file (every file is written to a temporary name and renamed when complete).
+"""
+import argparse
+import logging
+import os
+import sys
+import time
+
+#: word2vec.c's flags and defaults for its single-dash form (alpha depends on -cbow).
+W2V_C_FLAGS = {
+    "-train": None, "-output": None, "-size": "100", "-window": "5", "-sample": "1e-3", "-hs": "0",
+    "-negative": "5", "-threads": "12", "-iter": "5", "-min-count": "5", "-alpha": None,
+    "-binary": "0", "-cbow": "1", "-save-vocab": None, "-read-vocab": None, "-debug": "2",
+    "-classes": "0",
+}
+DEMO_WORDS = ("war", "economy", "freedom", "congress", "children")
+DEMO_ANALOGY = ("america", "american", "soviet")
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise CLIError(f"{self.prog}: {message}")
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0].startswith("-") and argv[0] in W2V_C_FLAGS:
+            return _word2vec_c(argv)
+        args = _build_parser().parse_args(argv)
+        if not getattr(args, "command", None):
+            raise CLIError("fastw2v: a command is required (train, similar, analogy, evaluate, "
+                           "convert, demo, plot); see fastw2v --help")
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("fastw2v: interrupted", file=sys.stderr)
+        return 130
+    except CLIError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        message = exc.args[0] if exc.args else exc
+        print(f"fastw2v: error: {message}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, OSError, RuntimeError, FloatingPointError) as exc:
+        print(f"fastw2v: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc):
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text}: {exc.filename}"
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- parser
+
+def _build_parser():
+    parser = _Parser(prog="fastw2v", description="Fast word2vec: train, query, evaluate, convert.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("train", help="train vectors on a LineSentence file (- for stdin)")
+    p.add_argument("input", help="corpus: one sentence per line, space-separated; .gz/.bz2 ok; - for stdin")
+    p.add_argument("-o", "--output", required=True, help="where to write the word vectors")
+    p.add_argument("--vector-size", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--sample", type=float, default=1e-3)
+    p.add_argument("--sg", type=int, choices=(0, 1), default=0)
+    p.add_argument("--hs", type=int, choices=(0, 1), default=0)
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--ns-exponent", type=float, default=0.75)
+    p.add_argument("--alpha", type=float, default=0.025)
+    p.add_argument("--min-alpha", type=float, default=0.0001)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--workers", type=int, default=min(3, os.cpu_count() or 1))
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--max-vocab-size", type=int, default=None)
+    p.add_argument("--batch-mode", default="exact", help="exact (word2vec.c semantics) or shared_negatives")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--binary", dest="binary", action="store_true", default=True,
+                     help="word2vec binary format (default)")
+    fmt.add_argument("--text", dest="binary", action="store_false", help="word2vec text format")
+    p.add_argument("--save-model", metavar="PATH", help="also save the full model (native format)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_train)
+
+    p = sub.add_parser("similar", help="nearest neighbours of words")
+    p.add_argument("words", nargs="+")
+    p.add_argument("-m", "--model", required=True)
+    p.add_argument("--topn", type=int, default=10)
+    p.set_defaults(handler=_cmd_similar)
+
+    p = sub.add_parser("analogy", help="A is to B as C is to ?")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("-m", "--model", required=True)
+    p.add_argument("--topn", type=int, default=5)
+    p.set_defaults(handler=_cmd_analogy)
+
+    p = sub.add_parser("evaluate", help="word-pair similarity and analogy benchmarks")
+    p.add_argument("-m", "--model", required=True)
+    p.add_argument("--pairs", help="word-pair file, e.g. wordsim353.tsv")
+    p.add_argument("--analogies", help="analogy file in the questions-words format")
+    p.add_argument("--restrict-vocab", type=int, default=30000)
+    p.set_defaults(handler=_cmd_evaluate)
+
+    p = sub.add_parser("convert", help="convert between text, binary and native formats")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--to", choices=("text", "binary", "native"),
+                   help="output format (default: from the extension: .txt/.vec text, .bin binary, "
+                        ".fw2v/.npz native)")
+    p.set_defaults(handler=_cmd_convert)
+
+    p = sub.add_parser("demo", help="train on the embedded US speeches corpus and show neighbours")
+    p.add_argument("--plot", default="fastw2v-demo.png", help="PNG to draw (needs matplotlib); "
+                   "'' to skip")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--workers", type=int, default=min(3, os.cpu_count() or 1))
+    p.add_argument("--save", metavar="PATH", help="also save the trained model")
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("plot", help="2-D PCA picture of word vectors")
+    p.add_argument("-m", "--model", required=True)
+    p.add_argument("--words", nargs="*", help="words to draw (default: the most frequent --top words)")
+    p.add_argument("--top", type=int, default=300)
+    p.add_argument("-o", "--output", required=True, help="PNG path")
+    p.set_defaults(handler=_cmd_plot)
+    return parser
+
+
+# ---------------------------------------------------------------- commands
+
+def _cmd_train(args):
+    from .model import Word2Vec
+
+    _check_writable(args.output)
+    if args.save_model:
+        _check_writable(args.save_model)
+    corpus_file = _stdin_to_file(args.input) if args.input == "-" else _existing(args.input)
+    model = Word2Vec(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                     sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
+                     ns_exponent=args.ns_exponent, alpha=args.alpha, min_alpha=args.min_alpha,
+                     epochs=args.epochs, workers=args.workers, seed=args.seed,
+                     max_vocab_size=args.max_vocab_size, batch_mode=args.batch_mode,
+                     progress=not args.quiet)
+    _train_and_report(model, corpus_file, quiet=args.quiet)
+    model.wv.save_word2vec_format(args.output, binary=args.binary)
+    if args.save_model:
+        model.save(args.save_model)
+    return 0
+
+
+def _train_and_report(model, corpus_file, quiet=False):
+    start = time.perf_counter()
+    model.build_vocab(corpus_file=corpus_file)
+    _, raw = model.train(corpus_file=corpus_file, total_words=model.corpus_total_words,
+                         epochs=model.epochs)
+    seconds = time.perf_counter() - start
+    if not quiet:
+        print(f"vocabulary: {len(model.wv)} words; trained on {raw:,} words in {seconds:.1f} s "
+              f"({raw / max(seconds, 1e-9):,.0f} words/s); final epoch loss "
+              f"{model.get_latest_training_loss():.6g}", file=sys.stderr)
+
+
+def _word2vec_c(argv):
+    """word2vec.c's single-dash interface, with its defaults (CBOW; alpha 0.05 for CBOW, 0.025 for
+    skip-gram; min_alpha = alpha * 1e-4; -threads 12, capped at the number of CPUs)."""
+    from .model import Word2Vec
+
+    opts = {}
+    it = iter(argv)
+    for flag in it:
+        if flag not in W2V_C_FLAGS:
+            raise CLIError(f"fastw2v: unknown word2vec.c option {flag!r}")
+        value = next(it, None)
+        if value is None:
+            raise CLIError(f"fastw2v: option {flag} needs a value")
+        opts[flag] = value
+    values = {k: opts.get(k, d) for k, d in W2V_C_FLAGS.items()}
+    if values["-train"] is None or values["-output"] is None:
+        raise CLIError("fastw2v: -train FILE and -output FILE are required")
+    if values["-classes"] != "0":
+        raise CLIError("fastw2v: -classes (k-means word classes) is not supported")
+    cbow = _int_opt(values, "-cbow")
+    alpha = float(values["-alpha"]) if values["-alpha"] is not None else (0.05 if cbow else 0.025)
+    corpus_file = _existing(values["-train"])
+    _check_writable(values["-output"])
+    threads = min(_int_opt(values, "-threads"), os.cpu_count() or 1)
+    model = Word2Vec(vector_size=_int_opt(values, "-size"), window=_int_opt(values, "-window"),
+                     sample=_float_opt(values, "-sample"), hs=_int_opt(values, "-hs"),
+                     negative=_int_opt(values, "-negative"), workers=max(threads, 1),
+                     epochs=_int_opt(values, "-iter"), min_count=_int_opt(values, "-min-count"),
+                     alpha=alpha, min_alpha=alpha * 1e-4, sg=1 - cbow,
+                     progress=_int_opt(values, "-debug") > 0)
+    if values["-read-vocab"]:
+        counts = _read_vocab_file(_existing(values["-read-vocab"]))
+        model.build_vocab_from_freq(counts)
+        model.train(corpus_file=corpus_file, total_words=max(1, sum(counts.values())),
+                    epochs=model.epochs)
+    else:
+        _train_and_report(model, corpus_file, quiet=_int_opt(values, "-debug") == 0)
+    if values["-save-vocab"]:
+        _write_vocab_file(values["-save-vocab"], model)
+    model.wv.save_word2vec_format(values["-output"], binary=bool(_int_opt(values, "-binary")))
+    return 0
+
+
+def _int_opt(values, flag):
+    try:
+        return int(values[flag])
+    except ValueError:
+        raise CLIError(f"fastw2v: {flag} needs an integer, got {values[flag]!r}") from None
+
+
+def _float_opt(values, flag):
+    try:
+        return float(values[flag])
+    except ValueError:
+        raise CLIError(f"fastw2v: {flag} needs a number, got {values[flag]!r}") from None
+
+
+def _read_vocab_file(path):
+    """word2vec.c's vocabulary file: one ``word count`` per line."""
+    counts = {}
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            parts = raw.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isdigit():
+                raise CLIError(f"fastw2v: {path}:{lineno}: expected 'word count'")
+            try:
+                counts[parts[0].decode("utf-8")] = int(parts[1])
+            except UnicodeDecodeError:
+                raise CLIError(f"fastw2v: {path}:{lineno}: word is not valid UTF-8") from None
+    return counts
+
+
+def _write_vocab_file(path, model):
+    from .io import atomic_write
+
+    counts = model.vocab.counts.tolist()
+    with atomic_write(path) as f:
+        for word, count in zip(model.wv.index_to_key, counts):
+            f.write(f"{word} {count}\n".encode("utf-8"))
+
+
+def _cmd_similar(args):
+    wv = load_vectors(args.model)
+    for word in args.words:
+        _require_word(wv, word, args.model)
+        print(f"{word}:")
+        for other, score in wv.most_similar(word, topn=args.topn):
+            print(f"  {other:<20} {score:.4f}")
+    return 0
+
+
+def _cmd_analogy(args):
+    wv = load_vectors(args.model)
+    for word in (args.a, args.b, args.c):
+        _require_word(wv, word, args.model)
+    print(f"{args.a} : {args.b} :: {args.c} : ?")
+    for other, score in wv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn):
+        print(f"  {other:<20} {score:.4f}")
+    return 0
+
+
+def _cmd_evaluate(args):
+    if not args.pairs and not args.analogies:
+        raise CLIError("fastw2v evaluate: give --pairs FILE and/or --analogies FILE")
+    wv = load_vectors(args.model)
+    rows = []
+    if args.pairs:
+        pearson, spearman, oov = wv.evaluate_word_pairs(_existing(args.pairs))
+        rows.append(("word pairs", "Spearman", f"{spearman[0]:.4f}", f"{oov:.1f}% OOV"))
+        rows.append(("word pairs", "Pearson", f"{pearson[0]:.4f}", ""))
+    if args.analogies:
+        score, sections = wv.evaluate_word_analogies(_existing(args.analogies),
+                                                     restrict_vocab=args.restrict_vocab)
+        total = next((s for s in sections if s["section"] == "Total accuracy"), None)
+        n = (len(total["correct"]) + len(total["incorrect"])) if total else 0
+        rows.append(("analogies", "accuracy", f"{100 * score:.2f}%", f"{n} questions"))
+    print(f"{'benchmark':<12} {'metric':<10} {'value':>10}  note")
+    for bench, metric, value, note in rows:
+        print(f"{bench:<12} {metric:<10} {value:>10}  {note}")
+    return 0
+
+
+def _cmd_convert(args):
+    wv = load_vectors(args.input)
+    target = args.to or _format_from_extension(args.output)
+    _check_writable(args.output)
+    if target == "native":
+        wv.save(args.output)
+    else:
+        wv.save_word2vec_format(args.output, binary=(target == "binary"))
+    return 0
+
+
+def _cmd_demo(args):
+    from . import datasets
+    from .model import Word2Vec
+
+    sentences = datasets.us_speeches()
+    print("training skip-gram on US State of the Union and inaugural addresses "
+          "(public domain, embedded) ...", file=sys.stderr)
+    start = time.perf_counter()
+    model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, epochs=args.epochs,
+                     workers=args.workers, seed=1, progress=True)
+    seconds = time.perf_counter() - start
+    print(f"{len(model.wv):,} words, {model.corpus_total_words * args.epochs:,} words trained in "
+          f"{seconds:.1f} s\n")
+    wv = model.wv
+    for word in DEMO_WORDS:
+        if word in wv:
+            neighbours = ", ".join(w for w, _ in wv.most_similar(word, topn=6))
+            print(f"{word:>10}: {neighbours}")
+    a, b, c = DEMO_ANALOGY
+    if all(w in wv for w in DEMO_ANALOGY):
+        best = wv.most_similar(positive=[b, c], negative=[a], topn=3)
+        print(f"\n{a} : {b} :: {c} : {', '.join(w for w, _ in best)}")
+    if args.save:
+        model.save(args.save)
+    if args.plot:
+        try:
+            draw_pca(wv, wv.index_to_key[:150], args.plot,
+                     title="fastw2v demo: 150 most frequent words, PCA")
+            print(f"\npicture written to {args.plot}")
+        except ImportError:
+            print("\nno picture: matplotlib is not installed (pip install 'fastw2v[plot]')",
+                  file=sys.stderr)
+    return 0
+
+
+def _cmd_plot(args):
+    wv = load_vectors(args.model)
+    words = args.words or wv.index_to_key[: args.top]
+    for word in words:
+        _require_word(wv, word, args.model)
+    _check_writable(args.output)
+    try:
+        draw_pca(wv, words, args.output, title=f"{os.path.basename(args.model)}: PCA of {len(words)} words")
+    except ImportError:
+        raise CLIError("fastw2v plot: matplotlib is not installed (pip install 'fastw2v[plot]')") from None
+    return 0
+
+
+# ---------------------------------------------------------------- helpers
+
+def draw_pca(wv, words, path, title=""):
+    """Project the vectors of ``words`` on their first two principal components and save a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .io import atomic_write
+
+    if len(words) < 2:
+        raise CLIError("fastw2v plot: need at least 2 words")
+    X = np.asarray(wv[list(words)], dtype=np.float64)
+    X = X - X.mean(axis=0)
+    _, _, vt = np.linalg.svd(X, full_matrices=False)
+    xy = X @ vt[:2].T
+    fig, ax = plt.subplots(figsize=(12, 10), dpi=100)
+    ax.scatter(xy[:, 0], xy[:, 1], s=6, color="#4477aa")
+    for (x, y), word in zip(xy, words):
+        ax.annotate(word, (x, y), fontsize=7, alpha=0.85, xytext=(2, 2), textcoords="offset points")
+    ax.set_title(title)
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    fig.tight_layout()
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png")
+    plt.close(fig)
+
+
+def load_vectors(path):
+    """Load word vectors from a native model/vectors file or a word2vec text or binary file."""
+    from .io import sniff_format
+    from .keyedvectors import KeyedVectors
+
+    _existing(path)
+    kind = sniff_format(path)
+    if kind == "native":
+        from .io import load_native_any
+        return load_native_any(path)
+    return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
+
+
+def _format_from_extension(path):
+    lower = path.lower()
+    for suffix in (".gz", ".bz2"):
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+    if lower.endswith((".txt", ".vec", ".text")):
+        return "text"
+    if lower.endswith(".bin"):
+        return "binary"
+    if lower.endswith((".fw2v", ".npz", ".kv", ".model")):
+        return "native"
+    raise CLIError(f"fastw2v convert: cannot tell the output format of {path!r} from its extension; "
+                   "pass --to text|binary|native")
+
+
+def _require_word(wv, word, model_path):
+    if word not in wv:
+        raise CLIError(f"fastw2v: word {word!r} is not in the vocabulary of {model_path}")
+
+
+def _existing(path):
+    if not os.path.exists(path):
+        raise CLIError(f"fastw2v: no such file: {path}")
+    if os.path.isdir(path):
+        raise CLIError(f"fastw2v: {path} is a folder, not a file")
+    return path
+
+
+def _check_writable(path):
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"fastw2v: cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise CLIError(f"fastw2v: cannot write {path}: permission denied")
+
+
+def _stdin_to_file(_):
+    """Spool standard input to a temporary file: training reads the corpus once per epoch."""
+    import atexit
+    import shutil
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="fastw2v-stdin-", suffix=".txt")
+    atexit.register(lambda: os.path.exists(path) and os.remove(path))
+    with os.fdopen(handle, "wb") as f:
+        shutil.copyfileobj(sys.stdin.buffer, f)
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(main())

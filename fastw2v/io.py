@@ -1,0 +1,849 @@
+"""Word-vector files: the word2vec.c text and binary formats, fastw2v's native container, atomic writes.
+
+word2vec formats (byte-compatible with word2vec.c and gensim 4)
+----------------------------------------------------------------
+* text:   a header line ``"<count> <dim>\\n"``, then one line per word: ``word v1 v2 ... vD\\n``, the
+  values written as the shortest decimal that reads back to the same float (``str(np.float32(x))``,
+  exactly what gensim writes), so a float32 text file round-trips bit for bit.
+* binary: the same header line, then per word ``word`` + ``b" "`` + ``dim`` little-endian float32
+  (gensim writes nothing after the vector; word2vec.c writes a ``b"\\n"``, which readers skip).
+
+Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed transparently. Readers are strict:
+any defect (short or non-numeric header, dimension 0, a row with the wrong number of values, a file
+cut in the middle of a vector, a word that is not valid UTF-8 under ``unicode_errors="strict"``,
+NaN or infinity, anything but whitespace after the last declared row, fewer rows than declared)
+raises :class:`VectorFileError` naming the file and the line (text) or byte offset (binary; of the
+decompressed stream for compressed files). Words are never allowed to contain ``" "`` or
+``"\\n"`` on write (the file could not be read back).
+
+Native container (``save_native`` / ``load_native``)
+----------------------------------------------------
+One uncompressed ZIP archive (readable by ``np.load(path, allow_pickle=False)`` and by ``unzip``)::
+
+    meta.json      {"container": "fastw2v-native", "container_version": 1,
+                    "arrays": {name: {"dtype": "<f4", "shape": [V, D]}, ...},
+                    "meta": {...caller's JSON metadata...}}
+    <name>.npy     one .npy (format 1.0/2.0) member per array, stored (ZIP_STORED), its data
+                   64-byte aligned in the archive (padding goes in the ZIP local-header extra field)
+
+Loading never unpickles: members are parsed with NumPy's literal-only .npy header parser, object
+and structured dtypes are refused, and the archive must hold exactly the members the manifest
+names, with the dtypes and shapes it declares. ``mmap="r"`` (read-only) or ``"c"``
+(copy-on-write) maps each array straight from the archive (the member's offset is read from its
+local header, the .npy header parsed, then ``np.memmap``); ``"r+"`` is refused because writing
+through the map would silently invalidate the member's CRC. Mapped members are not CRC-checked;
+fully read ones are.
+
+Writes go to a temporary file in the destination folder, are fsynced, then renamed over the final
+name (:func:`atomic_write`), so an interrupted save leaves any previous file intact.
+"""
+import contextlib
+import gzip
+import io
+import json
+import logging
+import os
+import re
+import struct
+import tempfile
+import warnings
+import zipfile
+import zlib
+
+import numpy as np
+
+try:  # both are optional parts of a Python build
+    import bz2
+except ImportError:  # pragma: no cover
+    bz2 = None
+try:
+    import lzma
+except ImportError:  # pragma: no cover
+    lzma = None
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "VectorFileError", "open_maybe_compressed", "atomic_write",
+    "read_word2vec_format", "write_word2vec_format", "read_vocab_counts", "write_vocab_counts",
+    "save_native", "load_native", "load_native_any", "sniff_format",
+    "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION",
+]
+
+NATIVE_CONTAINER = "fastw2v-native"
+NATIVE_CONTAINER_VERSION = 1
+NATIVE_ALIGN = 64  # byte alignment of every array's data inside a native file
+_META_MEMBER = "meta.json"
+_ARRAY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")
+_ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object / structured / strings
+_ZIP_PAD_ID = 0xD935  # the "alignment padding" extra-field id that Android's zipalign uses
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: identical inputs give identical files
+_COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+_READ_CHUNK = 1 << 20
+_MAX_BINARY_WORD = 1 << 20  # bytes; a longer "word" means a corrupt file, not a word
+_MAX_HEADER_LINE = 4096
+
+
+class VectorFileError(ValueError):
+    """A vector file is truncated, corrupt, of the wrong format, or would need unpickling.
+
+    ``str(err)`` names the file and, where known, the line (text) or byte offset (binary);
+    the same facts are in ``err.path``, ``err.line`` and ``err.offset`` (None when not known).
+    """
+
+    def __init__(self, message, path=None, line=None, offset=None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.offset = offset
+
+
+def _error(path, problem, line=None, offset=None, compressed=False):
+    where = ""
+    if line is not None:
+        where = f" line {line}:"
+    elif offset is not None:
+        where = f" byte {offset}{' of the decompressed data' if compressed else ''}:"
+    return VectorFileError(f"{path}:{where} {problem}", path=path, line=line, offset=offset)
+
+
+def _compression_of(path):
+    lower = os.fspath(path).lower()
+    for suffix, kind in _COMPRESSED_SUFFIXES.items():
+        if lower.endswith(suffix):
+            return kind
+    return None
+
+
+def _compression_module(kind):
+    module = {"gzip": gzip, "bz2": bz2, "xz": lzma}.get(kind, False)
+    if module is False:
+        raise ValueError(f"unknown compression {kind!r} (use 'gzip', 'bz2', 'xz' or None)")
+    if module is None:
+        raise ValueError(f"this Python was built without {kind} support")
+    return module
+
+
+_DECOMPRESSION_ERRORS = tuple(e for e in (EOFError, zlib.error, gzip.BadGzipFile,
+                                          getattr(lzma, "LZMAError", None)) if e is not None)
+
+
+def _wrap_compressed(raw, kind, mode, final_name=""):
+    """A (de)compressing binary stream over the open binary file ``raw`` (which it never closes)."""
+    _compression_module(kind)
+    if kind == "gzip":
+        # mtime=0 and the final (not the temporary) name: identical inputs give identical bytes.
+        return gzip.GzipFile(filename=final_name, mode=mode, fileobj=raw, mtime=0)
+    if kind == "bz2":
+        return bz2.BZ2File(raw, mode=mode)
+    return lzma.LZMAFile(raw, mode=mode)
+
+
+def open_maybe_compressed(path, mode="rb"):
+    """Open ``path`` for reading or writing, (de)compressing by extension (.gz, .bz2, .xz).
+
+    ``mode`` is one of ``"rb"``, ``"wb"``, ``"r"``, ``"w"``; text modes use UTF-8 and no newline
+    translation on write. Writing this way is *not* atomic: use :func:`atomic_write` to save.
+    """
+    if mode not in ("rb", "wb", "r", "w"):
+        raise ValueError(f"mode must be 'rb', 'wb', 'r' or 'w', got {mode!r}")
+    kind = _compression_of(path)
+    binary_mode = mode[0] + "b"
+    if kind is None:
+        stream = open(path, binary_mode)
+    else:
+        stream = _compression_module(kind).open(path, binary_mode)
+    if mode in ("r", "w"):
+        return io.TextIOWrapper(stream, encoding="utf-8", newline=None if mode == "r" else "")
+    return stream
+
+
+def _current_umask():
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no way to read it without setting it elsewhere
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory):
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on directories; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", compression="infer"):
+    """Context manager yielding a file object whose contents replace ``path`` only on success.
+
+    Data goes to a temporary file in the same folder; on a clean exit the stream is flushed and
+    fsynced, the file gets ``path``'s current permissions (or the umask default for a new file) and
+    is renamed over ``path`` with ``os.replace`` (atomic on POSIX and Windows), then the folder is
+    fsynced. On any exception, KeyboardInterrupt included, the temporary file is removed and
+    ``path`` is left untouched. ``mode`` is ``"wb"`` or ``"w"`` (UTF-8, no newline translation);
+    ``compression="infer"`` compresses by extension (.gz/.bz2/.xz), ``None`` never compresses.
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_write mode must be 'wb' or 'w', got {mode!r}")
+    path = os.fspath(path)
+    kind = _compression_of(path) if compression == "infer" else compression
+    directory = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    raw = os.fdopen(fd, "wb")
+    layers = []
+    try:
+        stream = raw
+        if kind is not None:
+            name = base[:-3] if base.lower().endswith(".gz") else base
+            stream = _wrap_compressed(raw, kind, "wb", final_name=name)
+            layers.append(stream)
+        if mode == "w":
+            stream = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        yield stream
+        if mode == "w":
+            stream.flush()
+            stream.detach()  # closing the wrapper would close the layers below it
+        for layer in reversed(layers):
+            layer.close()  # writes the compressed stream's trailer into raw; raw stays open
+        raw.flush()
+        os.fsync(raw.fileno())
+        raw.close()
+        try:
+            permissions = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            permissions = 0o666 & ~_current_umask()
+        os.chmod(tmp, permissions)
+        os.replace(tmp, path)
+    except BaseException:
+        for layer in reversed(layers):
+            with contextlib.suppress(Exception):
+                layer.close()
+        with contextlib.suppress(Exception):
+            raw.close()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+# ------------------------------------------------------------------ word2vec text and binary
+
+def _parse_header(raw, path):
+    if not raw:
+        raise _error(path, "empty file: expected a header line '<count> <dimension>'", line=1)
+    fields = raw.split()
+    if len(fields) != 2:
+        raise _error(path, f"header must be '<count> <dimension>', got {raw[:80]!r}"
+                     " (pass no_header=True for a file without a header)", line=1)
+    try:
+        count, dim = int(fields[0]), int(fields[1])
+    except ValueError:
+        raise _error(path, f"header must be two integers '<count> <dimension>', got {raw[:80]!r}"
+                     " (pass no_header=True for a file without a header)", line=1) from None
+    if count < 0:
+        raise _error(path, f"header declares a negative number of vectors ({count})", line=1)
+    if dim < 1:
+        raise _error(path, f"header declares dimension {dim}; it must be at least 1", line=1)
+    return count, dim
+
+
+def _decode_word(word, encoding, unicode_errors, path, line=None, offset=None):
+    try:
+        return word.decode(encoding, unicode_errors)
+    except UnicodeDecodeError as exc:
+        raise _error(path, f"word {word[:60]!r} is not valid {encoding} ({exc.reason} at byte "
+                     f"{exc.start} of the word); pass unicode_errors='replace' or 'ignore' to load "
+                     "it anyway", line=line, offset=offset) from None
+
+
+def _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no):
+    """(word, values) of one text row; ``dim=None`` accepts any positive number of values."""
+    fields = [f for f in raw.rstrip(b" \t\r\n").split(b" ") if f]
+    if not fields:
+        raise _error(path, "empty line where a vector row was expected", line=line_no)
+    found = len(fields) - 1
+    if dim is not None and found != dim:
+        raise _error(path, f"expected a word and {dim} values, found {found} value"
+                     f"{'s' if found != 1 else ''} after {fields[0][:60]!r}", line=line_no)
+    if found == 0:
+        raise _error(path, f"row {fields[0][:60]!r} has no values", line=line_no)
+    word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
+    try:
+        values = np.array(fields[1:], dtype=np.float64).astype(datatype)
+    except ValueError:
+        bad = next(f for f in fields[1:] if not _is_float(f))
+        raise _error(path, f"value {bad[:40]!r} for word {word!r} is not a number",
+                     line=line_no) from None
+    if not np.isfinite(values).all():
+        raise _error(path, f"vector for word {word!r} contains NaN or infinity (or a value too "
+                     f"large for {np.dtype(datatype).name})", line=line_no)
+    return word, values
+
+
+def _is_float(field):
+    try:
+        float(field)
+        return True
+    except ValueError:
+        return False
+
+
+def _read_text(f, path, limit, no_header, encoding, unicode_errors, datatype):
+    keys = []
+    if no_header:
+        rows = []
+        line_no = 0
+        dim = None
+        for raw in f:
+            line_no += 1
+            if limit and len(rows) >= limit:
+                break
+            if not raw.strip():
+                # Only trailing blank lines are allowed: look for data after this one.
+                for rest in f:
+                    line_no += 1
+                    if rest.strip():
+                        raise _error(path, "vector row after a blank line", line=line_no)
+                break
+            word, values = _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no)
+            dim = len(values)
+            keys.append(word)
+            rows.append(values)
+        if not rows:
+            raise _error(path, "no vector rows found (cannot infer the dimension)", line=line_no or 1)
+        return keys, np.vstack(rows)
+
+    count, dim = _parse_header(f.readline(_MAX_HEADER_LINE), path)
+    n = min(count, limit) if limit else count
+    vectors = np.empty((n, dim), dtype=datatype)
+    line_no = 1
+    for i in range(n):
+        raw = f.readline()
+        line_no += 1
+        if not raw:
+            raise _error(path, f"file ends after {i} of the {count} vectors declared in the header",
+                         line=line_no)
+        word, vectors[i] = _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no)
+        keys.append(word)
+    if n == count:
+        for raw in f:
+            line_no += 1
+            if raw.strip():
+                raise _error(path, f"unexpected data after the last of the {count} vectors declared "
+                             "in the header (wrong count, or junk at the end)", line=line_no)
+    return keys, vectors
+
+
+class _ByteReader:
+    """Chunked reads with absolute byte offsets, for the binary format's variable-length rows."""
+
+    def __init__(self, f, start):
+        self.f = f
+        self.buf = b""
+        self.pos = 0
+        self.base = start  # absolute offset of buf[0]
+        self.eof = False
+
+    def offset(self):
+        return self.base + self.pos
+
+    def _more(self):
+        if self.eof:
+            return False
+        data = self.f.read(_READ_CHUNK)
+        if not data:
+            self.eof = True
+            return False
+        self.base += self.pos
+        self.buf = self.buf[self.pos:] + data
+        self.pos = 0
+        return True
+
+    def until_space(self):
+        """Bytes up to the next b" " (consumed, not returned); None at EOF."""
+        searched = self.pos
+        while True:
+            i = self.buf.find(b" ", searched)
+            if i >= 0:
+                word = self.buf[self.pos:i]
+                self.pos = i + 1
+                return word
+            searched = len(self.buf)
+            if searched - self.pos > _MAX_BINARY_WORD:
+                return None
+            before = self.pos
+            if not self._more():
+                return None
+            searched -= before  # buffer was shifted by `before`
+
+    def ensure(self, n):
+        while len(self.buf) - self.pos < n:
+            if not self._more():
+                return False
+        return True
+
+    def rest_is_whitespace(self):
+        """Offset of the first non-whitespace byte from here to EOF, or None."""
+        while True:
+            chunk = self.buf[self.pos:]
+            stripped = chunk.lstrip()
+            if stripped:
+                return self.offset() + len(chunk) - len(stripped)
+            self.pos = len(self.buf)
+            if not self._more():
+                return None
+
+
+def _read_binary(f, path, limit, encoding, unicode_errors, datatype, compressed):
+    header = f.readline(_MAX_HEADER_LINE)
+    count, dim = _parse_header(header, path)
+    n = min(count, limit) if limit else count
+    vectors = np.empty((n, dim), dtype=datatype)
+    keys = []
+    reader = _ByteReader(f, len(header))
+    row_bytes = 4 * dim
+    for i in range(n):
+        start = reader.offset()
+        word = reader.until_space()
+        if word is None:
+            what = ("file ends" if reader.eof else f"no space within {_MAX_BINARY_WORD} bytes")
+            raise _error(path, f"{what} where word {i + 1} of the {count} declared in the header "
+                         "should start", offset=start, compressed=compressed)
+        stripped = word.lstrip(b"\n")  # word2vec.c ends each vector with a newline
+        start += len(word) - len(stripped)
+        if not stripped:
+            raise _error(path, f"empty word for vector {i + 1} of {count}", offset=start,
+                         compressed=compressed)
+        key = _decode_word(stripped, encoding, unicode_errors, path, offset=start)
+        data_start = reader.offset()
+        if not reader.ensure(row_bytes):
+            have = len(reader.buf) - reader.pos
+            raise _error(path, f"file ends inside the vector of word {key!r} (vector {i + 1} of "
+                         f"{count}): {have} of {row_bytes} bytes present", offset=data_start,
+                         compressed=compressed)
+        row = np.frombuffer(reader.buf, dtype="<f4", count=dim, offset=reader.pos)
+        if not np.isfinite(row).all():
+            raise _error(path, f"vector for word {key!r} contains NaN or infinity",
+                         offset=data_start, compressed=compressed)
+        vectors[i] = row
+        reader.pos += row_bytes
+        keys.append(key)
+    if not np.isfinite(vectors).all():  # float32 -> narrower datatype overflow
+        i = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+        raise _error(path, f"vector for word {keys[i]!r} overflows {np.dtype(datatype).name}")
+    if n == count:
+        junk = reader.rest_is_whitespace()
+        if junk is not None:
+            raise _error(path, f"unexpected data after the last of the {count} vectors declared in "
+                         "the header (wrong count, or junk at the end)", offset=junk,
+                         compressed=compressed)
+    return keys, vectors
+
+
+def _drop_duplicates(keys, vectors, path):
+    seen = {}
+    keep = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            warnings.warn(f"{path}: duplicate word {key!r} (vectors {seen[key] + 1} and {i + 1}); "
+                          "keeping the first", UserWarning, stacklevel=4)
+            continue
+        seen[key] = i
+        keep.append(i)
+    if len(keep) == len(keys):
+        return keys, vectors
+    return [keys[i] for i in keep], np.ascontiguousarray(vectors[keep])
+
+
+def read_word2vec_format(path, binary=False, limit=None, unicode_errors="strict", datatype=np.float32,
+                         no_header=False, encoding="utf8"):
+    """Read a word2vec.c / gensim text or binary file: ``(keys: list[str], vectors: ndarray[n, dim])``.
+
+    ``limit`` reads only the first ``limit`` vectors (``None`` or 0: all; the rest of the file is
+    then not checked). ``no_header`` (text only) reads a header-less file such as GloVe's, inferring
+    the count and dimension. A repeated word keeps its first vector (with a warning), like gensim.
+    Raises :class:`VectorFileError` on any defect (see the module docstring).
+    """
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be None or >= 0, got {limit}")
+    datatype = np.dtype(datatype)
+    if datatype.kind != "f":
+        raise ValueError(f"datatype must be a floating-point type, got {datatype}")
+    if no_header and binary:
+        raise ValueError("no_header=True is only supported for text files (binary files need the "
+                         "header to know the dimension)")
+    path = os.fspath(path)
+    compressed = _compression_of(path) is not None
+    with open_maybe_compressed(path, "rb") as f:
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if binary:
+                    keys, vectors = _read_binary(f, path, limit, encoding, unicode_errors, datatype,
+                                                 compressed)
+                else:
+                    keys, vectors = _read_text(f, path, limit, no_header, encoding, unicode_errors,
+                                               datatype)
+        except _DECOMPRESSION_ERRORS as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+        except OSError as exc:
+            if not compressed:
+                raise
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+    return _drop_duplicates(keys, vectors, path)
+
+
+def _check_words(keys, prefix=""):
+    for i, key in enumerate(keys):
+        if not isinstance(key, str):
+            raise TypeError(f"key at index {i} is {type(key).__name__} {key!r}; keys must be str")
+        word = prefix + key
+        if not word or " " in word or "\n" in word:
+            problem = "is empty" if not word else "contains a space or newline"
+            raise ValueError(f"word {word!r} (index {i}) {problem}: the word2vec format cannot store "
+                             "it and the file could not be read back; rename it first")
+
+
+def _encode_word(word):
+    try:
+        # surrogateescape restores the original bytes of words read with that error handler
+        return word.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise ValueError(f"word {word!r} cannot be encoded as UTF-8") from None
+
+
+def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, total_vec=None,
+                          prefix=""):
+    """Write ``keys``/``vectors`` in the word2vec text or binary format, atomically.
+
+    Byte-identical to gensim's ``save_word2vec_format`` for the same rows in the same order.
+    ``total_vec`` overrides the count in the header (gensim's option for files that will have
+    more vectors appended; fastw2v's reader rejects a file whose count disagrees with its rows).
+    Raises ValueError, before anything is written, for a word containing a space or newline or a
+    vector containing NaN/infinity.
+    """
+    keys = list(keys)
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(keys):
+        raise ValueError(f"vectors must have shape ({len(keys)}, dim), got {vectors.shape}")
+    if vectors.shape[1] < 1:
+        raise ValueError("vectors must have at least one dimension")
+    _check_words(keys, prefix)
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = keys[int(np.flatnonzero(~finite)[0])]
+        raise ValueError(f"vector for word {bad!r} contains NaN or infinity; refusing to write a "
+                         "file that cannot be read back")
+    if total_vec is None:
+        total_vec = len(keys)
+    block = 4096
+    with atomic_write(path) as f:
+        if write_header:
+            f.write(f"{total_vec} {vectors.shape[1]}\n".encode("utf-8"))
+        for start in range(0, len(keys), block):
+            stop = min(start + block, len(keys))
+            chunk_keys = [_encode_word(prefix + k) for k in keys[start:stop]]
+            if binary:
+                data = np.ascontiguousarray(vectors[start:stop], dtype="<f4").tobytes()
+                width = 4 * vectors.shape[1]
+                f.write(b"".join(word + b" " + data[j * width:(j + 1) * width]
+                                 for j, word in enumerate(chunk_keys)))
+            else:
+                rows = vectors[start:stop]
+                f.write(b"".join(word + b" " + " ".join(map(str, row)).encode("ascii") + b"\n"
+                                 for word, row in zip(chunk_keys, rows)))
+
+
+def read_vocab_counts(path, encoding="utf8", unicode_errors="strict"):
+    """Read a word2vec.c ``-save-vocab`` file (``word count`` per line) into a dict."""
+    path = os.fspath(path)
+    counts = {}
+    with open_maybe_compressed(path, "rb") as f:
+        for line_no, raw in enumerate(f, 1):
+            fields = raw.split()
+            if not fields:
+                continue
+            if len(fields) != 2:
+                raise _error(path, f"expected 'word count', got {raw[:80]!r}", line=line_no)
+            word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
+            try:
+                count = int(fields[1])
+            except ValueError:
+                raise _error(path, f"count {fields[1][:40]!r} of word {word!r} is not an integer",
+                             line=line_no) from None
+            if count < 0:
+                raise _error(path, f"negative count for word {word!r}", line=line_no)
+            counts[word] = count
+    return counts
+
+
+def write_vocab_counts(path, keys, counts):
+    """Write ``word count`` lines (word2vec.c's ``-save-vocab`` format), atomically."""
+    keys = list(keys)
+    counts = np.asarray(counts)
+    if len(counts) != len(keys):
+        raise ValueError(f"{len(keys)} keys but {len(counts)} counts")
+    _check_words(keys)
+    with atomic_write(path) as f:
+        f.write(b"".join(_encode_word(k) + f" {int(c)}\n".encode("ascii")
+                         for k, c in zip(keys, counts.tolist())))
+
+
+# ------------------------------------------------------------------ native container
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.dtype.kind in _ARRAY_KINDS and value.ndim <= 1:
+        return value.tolist()
+    raise TypeError(f"metadata value {value!r} ({type(value).__name__}) is not JSON-serialisable; "
+                    "store arrays as arrays")
+
+
+def _padding_extra(size):
+    return struct.pack("<HH", _ZIP_PAD_ID, size - 4) + bytes(size - 4)
+
+
+def save_native(path, arrays, meta):
+    """Save named NumPy arrays plus JSON metadata as one native file, atomically.
+
+    ``arrays``: ``{name: ndarray}`` with names of letters, digits, ``_ . -`` and numeric or bool
+    dtypes (stored C-contiguous, byte order kept). ``meta``: a JSON-serialisable dict (NumPy
+    scalars are converted). See the module docstring for the layout.
+    """
+    if not isinstance(meta, dict):
+        raise TypeError(f"meta must be a dict, got {type(meta).__name__}")
+    prepared = {}
+    for name, array in arrays.items():
+        if not isinstance(name, str) or not _ARRAY_NAME.match(name) or name + ".npy" == _META_MEMBER:
+            raise ValueError(f"array name {name!r} must be 1-200 letters, digits, '_', '.' or '-' "
+                             "(not starting with '.' or '-')")
+        array = np.asarray(array, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
+        if array.dtype.kind not in _ARRAY_KINDS or array.dtype.fields is not None:
+            raise TypeError(f"array {name!r} has dtype {array.dtype}; only bool, integer, float and "
+                            "complex arrays can be stored (never objects: loading must not unpickle)")
+        prepared[name] = array
+    manifest = {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in prepared.items()}
+    document = {"container": NATIVE_CONTAINER, "container_version": NATIVE_CONTAINER_VERSION,
+                "arrays": manifest, "meta": meta}
+    text = json.dumps(document, default=_json_default, ensure_ascii=False, indent=1)
+    with atomic_write(path, compression=None) as raw:
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            zf.writestr(zipfile.ZipInfo(_META_MEMBER, date_time=_ZIP_DATE), text.encode("utf-8"))
+            for name, array in prepared.items():
+                info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_STORED
+                info.CRC = info.compress_size = 0  # FileHeader needs them; zipfile rewrites them
+                # Pad the local header's extra field so the .npy member (whose own header NumPy
+                # pads to 64 bytes) starts, and hence its data starts, on a 64-byte boundary.
+                header_len = len(info.FileHeader(zip64=True))
+                pad = -(raw.tell() + header_len) % NATIVE_ALIGN
+                if 0 < pad < 4:
+                    pad += NATIVE_ALIGN
+                if pad:
+                    info.extra = _padding_extra(pad)
+                with zf.open(info, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _read_npy_header(fp, path, member):
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        raise _error(path, f"member {member!r} is not a valid .npy array ({exc})") from None
+    return shape, fortran, dtype
+
+
+def _check_npy(path, member, spec_dtype, spec_shape, shape, fortran, dtype):
+    if dtype.hasobject or dtype.kind not in _ARRAY_KINDS or dtype.fields is not None:
+        raise _error(path, f"member {member!r} has dtype {dtype}; refusing non-numeric arrays "
+                     "(loading never unpickles)")
+    if dtype != spec_dtype or tuple(shape) != spec_shape or fortran:
+        raise _error(path, f"member {member!r} holds a {dtype} array of shape {tuple(shape)}"
+                     f"{' (Fortran order)' if fortran else ''}, but meta.json declares "
+                     f"{spec_dtype} {spec_shape}: the file was modified or is corrupt")
+
+
+def _local_data_offset(f, path, info):
+    f.seek(info.header_offset)
+    header = f.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise _error(path, f"bad ZIP local header for member {info.filename!r}",
+                     offset=info.header_offset)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def _read_member(zf, f, path, info, spec_dtype, spec_shape, mmap):
+    member = info.filename
+    nbytes = spec_dtype.itemsize * int(np.prod(spec_shape, dtype=np.int64))
+    if mmap is not None:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise _error(path, f"member {member!r} is compressed, so it cannot be memory-mapped "
+                         "(load with mmap=None, or re-save the file with fastw2v)")
+        start = _local_data_offset(f, path, info)
+        f.seek(start)
+        shape, fortran, dtype = _read_npy_header(f, path, member)
+        _check_npy(path, member, spec_dtype, spec_shape, shape, fortran, dtype)
+        data_offset = f.tell()
+        if data_offset + nbytes > start + info.file_size or \
+                start + info.file_size > os.fstat(f.fileno()).st_size:
+            raise _error(path, f"member {member!r} is shorter than its {nbytes}-byte array "
+                         "(truncated file?)", offset=data_offset)
+        if nbytes == 0:
+            return np.zeros(shape, dtype=dtype)
+        mapped = np.memmap(path, dtype=dtype, mode=mmap, offset=data_offset,
+                           shape=tuple(shape) or (1,), order="C")
+        return mapped if shape else mapped.reshape(())
+    with zf.open(info) as fp:
+        shape, fortran, dtype = _read_npy_header(fp, path, member)
+        _check_npy(path, member, spec_dtype, spec_shape, shape, fortran, dtype)
+        array = np.empty(shape, dtype=dtype)
+        view = memoryview(array.reshape(-1).view(np.uint8)) if nbytes else memoryview(b"")
+        done = 0
+        while done < nbytes:
+            chunk = fp.read(min(nbytes - done, 1 << 24))
+            if not chunk:
+                raise _error(path, f"member {member!r} ends after {done} of its {nbytes} data bytes")
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
+        if fp.read(1):  # also makes zipfile verify the member's CRC
+            raise _error(path, f"member {member!r} has data after its array")
+    return array
+
+
+def load_native(path, mmap=None):
+    """Load a file written by :func:`save_native`: ``(arrays: dict[str, ndarray], meta: dict)``.
+
+    ``mmap``: None (read into memory, CRC-checked), ``"r"`` (read-only memory map) or ``"c"``
+    (copy-on-write map: writes stay in memory). Raises :class:`VectorFileError` naming the file and
+    the problem for anything that is not an intact native file; never unpickles.
+    """
+    if mmap not in (None, "r", "c"):
+        raise ValueError(f"mmap must be None, 'r' or 'c' (copy-on-write), got {mmap!r}; 'r+' is "
+                         "not supported because writes would invalidate the file's checksums")
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        magic = f.read(4)
+        if magic[:1] == b"\x80":
+            raise _error(path, "this is a Python pickle (a gensim .save() file?), not a fastw2v "
+                         "native file; fastw2v never unpickles. Load it with gensim and convert "
+                         "with KeyedVectors.from_gensim()")
+        if magic != b"PK\x03\x04":
+            raise _error(path, f"not a fastw2v native file (starts with {magic!r}, expected a ZIP "
+                         "archive); for word2vec files use load_word2vec_format")
+        f.seek(0)
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise _error(path, f"corrupt or truncated native file ({exc})") from None
+        try:
+            with zf:
+                return _load_from_zip(zf, f, path, mmap)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise _error(path, f"corrupt native file ({exc})") from None
+
+
+def _load_from_zip(zf, f, path, mmap):
+    names = zf.namelist()
+    if len(set(names)) != len(names):
+        raise _error(path, "archive has duplicate member names")
+    if _META_MEMBER not in names:
+        raise _error(path, f"no {_META_MEMBER} member: not a fastw2v native file")
+    try:
+        document = json.loads(zf.read(_META_MEMBER).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _error(path, f"{_META_MEMBER} is not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("container") != NATIVE_CONTAINER:
+        found = document.get("container") if isinstance(document, dict) else None
+        raise _error(path, f"{_META_MEMBER} does not describe a {NATIVE_CONTAINER} file "
+                     f"(container {found!r})")
+    version = document.get("container_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _error(path, f"invalid container_version {version!r}")
+    if version > NATIVE_CONTAINER_VERSION:
+        raise _error(path, f"container version {version} was written by a newer fastw2v (this one "
+                     f"reads up to {NATIVE_CONTAINER_VERSION}); upgrade fastw2v")
+    manifest = document.get("arrays")
+    meta = document.get("meta")
+    if not isinstance(manifest, dict) or not isinstance(meta, dict):
+        raise _error(path, f"{_META_MEMBER} must hold an 'arrays' object and a 'meta' object")
+    expected = {_META_MEMBER} | {f"{name}.npy" for name in manifest}
+    unexpected = sorted(set(names) - expected)
+    if unexpected:
+        raise _error(path, f"unexpected member(s) {unexpected} not declared in {_META_MEMBER}; "
+                     "refusing a file that was tampered with")
+    missing = sorted(expected - set(names))
+    if missing:
+        raise _error(path, f"member(s) {missing} declared in {_META_MEMBER} are missing")
+    arrays = {}
+    for name, spec in manifest.items():
+        if not _ARRAY_NAME.match(name):
+            raise _error(path, f"invalid array name {name!r} in {_META_MEMBER}")
+        try:
+            spec_dtype = np.dtype(str(spec["dtype"]))
+            spec_shape = tuple(int(n) for n in spec["shape"])
+            if any(n < 0 for n in spec_shape) or not isinstance(spec["shape"], list):
+                raise ValueError("negative or malformed shape")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _error(path, f"invalid entry for array {name!r} in {_META_MEMBER} ({exc})") from None
+        if spec_dtype.hasobject or spec_dtype.kind not in _ARRAY_KINDS or spec_dtype.fields:
+            raise _error(path, f"array {name!r} is declared with dtype {spec_dtype}; refusing "
+                         "non-numeric arrays (loading never unpickles)")
+        info = zf.getinfo(f"{name}.npy")
+        if info.flag_bits & 0x1:
+            raise _error(path, f"member {info.filename!r} is encrypted")
+        arrays[name] = _read_member(zf, f, path, info, spec_dtype, spec_shape, mmap)
+    return arrays, meta
+
+
+def sniff_format(path):
+    """Guess a vector file's format: ``"native"``, ``"binary"`` or ``"text"``.
+
+    A ZIP archive (or a pickle, so that loading it explains the refusal) is ``"native"``; a file
+    whose first row after a ``"count dim"`` header parses as a word and ``dim`` numbers is
+    ``"text"``, otherwise ``"binary"``; a file without such a header is ``"text"`` (GloVe style).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic == b"PK\x03\x04" or magic[:1] == b"\x80":
+        return "native"
+    with open_maybe_compressed(path, "rb") as f:
+        sample = f.read(1 << 16)
+    header, _, rest = sample.partition(b"\n")
+    fields = header.split()
+    if len(fields) != 2 or not all(x.isdigit() for x in fields):
+        return "text"
+    dim = int(fields[1])
+    first = rest.split(b"\n", 1)[0].split()
+    if len(first) == dim + 1 and all(_is_float(x) for x in first[1:]):
+        return "text"
+    return "binary"
+
+
+def load_native_any(path, mmap=None):
+    """Word vectors (a KeyedVectors) from a native KeyedVectors file or a native Word2Vec model file."""
+    from .keyedvectors import KeyedVectors
+
+    return KeyedVectors.load(path, mmap=mmap)

@@ -1,0 +1,1134 @@
+"""KeyedVectors: word -> vector lookups, similarity queries, evaluation and sentence vectors.
+
+The class mirrors gensim 4's ``gensim.models.KeyedVectors`` names and semantics (``index_to_key``,
+``key_to_index``, ``vectors``, ``most_similar`` ...), with these deliberate differences:
+
+* Keys are ``str``. An ``int`` is accepted wherever a key is, meaning a row index (as in gensim).
+* A key that is not in the vocabulary raises ``KeyError`` naming it in every query, including
+  ``n_similarity`` and ``doesnt_match`` (gensim silently ignores unknown words there);
+  ``get_mean_vector`` keeps gensim's ``ignore_missing=True`` default.
+* Zero vectors have cosine similarity 0 with everything (gensim divides by a zero norm: NaN).
+* ``most_similar_cosmul`` unit-normalises raw vectors given as queries and honours
+  ``restrict_vocab`` (gensim uses raw vectors unnormalised and ignores ``restrict_vocab`` there).
+* ``similarity`` returns a Python float; ``n_similarity`` of an empty list raises ValueError.
+* ``save_word2vec_format`` writes rows in index order (gensim re-sorts by descending count,
+  which is the same order for a vocabulary sorted by frequency, as Word2Vec's is).
+* ``save``/``load`` use fastw2v's native container (see ``fastw2v.io``), never pickle.
+
+Norm cache. Queries divide by per-row L2 norms computed once and cached. The cache is tied to a
+version counter: assigning ``kv.vectors = ...``, ``add_vectors`` and friends bump it, but a change
+made *in place* (``kv.vectors[i] += ...``, as training does) cannot be seen, so code that mutates
+the matrix in place must call ``kv.invalidate_norms()`` (alias ``kv.vectors_changed()``) or
+``kv.fill_norms(force=True)`` afterwards. ``kv.vectors_version`` exposes the counter.
+"""
+import logging
+import operator
+import warnings
+from numbers import Integral
+
+import numpy as np
+
+from . import io as _io
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["KeyedVectors", "principal_components"]
+
+NATIVE_FORMAT = "fastw2v.KeyedVectors"
+NATIVE_VERSION = 1
+SIF_A = 1e-3  # the smoothing constant a of SIF weights a / (a + p(w)) (Arora et al. 2017)
+ANALOGY_TOPN = 5  # candidates examined per analogy question, as in gensim
+_NORM_BLOCK = 1 << 16  # rows per block when computing norms (bounds the temporary)
+_QUERY_BLOCK_ELEMENTS = 1 << 24  # max entries of a (questions x vocabulary) score block
+_SENTENCE_BLOCK_TOKENS = 1 << 15  # tokens gathered per block in embed_sentences
+
+
+def _is_key(item):
+    return isinstance(item, (str, Integral)) and not isinstance(item, bool)
+
+
+def _as_list(value):
+    """gensim's convention: a single key or 1-D vector means [it]; a 2-D array means its rows."""
+    if value is None:
+        return []
+    if _is_key(value) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return list(value)
+    return list(value)
+
+
+def _unit(vector):
+    norm = np.linalg.norm(vector)
+    return vector / norm if norm > 0 else vector
+
+
+def principal_components(matrix, n=1):
+    """The top ``n`` right singular vectors of ``matrix`` (uncentred, as in Arora et al.'s SIF).
+
+    Returns an ``(n, dim)`` float64 array with orthonormal rows, each signed so that its largest
+    absolute entry is positive (deterministic). Use it to compute SIF's common component on a
+    reference corpus and pass it to ``embed_sentences(..., remove_pc=components)``.
+    """
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ValueError(f"matrix must be 2-D, got shape {matrix.shape}")
+    n = operator.index(n)
+    if not 0 < n <= min(matrix.shape):
+        raise ValueError(f"n must be between 1 and {min(matrix.shape)}, got {n}")
+    _, _, vt = np.linalg.svd(matrix, full_matrices=False)
+    components = vt[:n].copy()
+    signs = np.sign(components[np.arange(n), np.abs(components).argmax(axis=1)])
+    signs[signs == 0] = 1
+    return components * signs[:, None]
+
+
+class KeyedVectors:
+    """Vectors addressed by string keys, with gensim 4's query and evaluation API.
+
+    ``KeyedVectors(vector_size, count=0, dtype=np.float32)`` preallocates ``count`` empty slots (as
+    gensim does, filled by ``add_vector``); :meth:`from_arrays` builds one from existing data.
+    Per-key numeric attributes live in ``expandos`` (``{attr: ndarray}``), set and read with
+    ``set_vecattr``/``get_vecattr``; the ``"count"`` attribute holds corpus frequencies, used by
+    ``sort_by_descending_frequency`` and SIF sentence vectors.
+    """
+
+    def __init__(self, vector_size, count=0, dtype=np.float32):
+        vector_size = operator.index(vector_size)
+        count = operator.index(count)
+        if vector_size < 1:
+            raise ValueError(f"vector_size must be at least 1, got {vector_size}")
+        if count < 0:
+            raise ValueError(f"count must be >= 0, got {count}")
+        self.vector_size = vector_size
+        self.index_to_key = [None] * count
+        self.key_to_index = {}
+        self.next_index = 0
+        self.expandos = {}
+        # True when "count" holds placeholders (a word2vec file read without its vocabulary file).
+        self.counts_are_placeholders = False
+        self._vectors = np.zeros((count, vector_size), dtype=dtype)
+        self._version = 0
+        self._norms = None
+        self._inv_norms = None
+        self._norms_version = -1
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_arrays(cls, index_to_key, vectors, counts=None):
+        """A KeyedVectors over ``vectors`` (used as-is, not copied, when it is a 2-D float array).
+
+        ``index_to_key``: unique str keys, one per row; ``counts``: optional per-key frequencies,
+        stored as the ``"count"`` attribute (int64).
+        """
+        keys = list(index_to_key)
+        if not (isinstance(vectors, np.ndarray) and vectors.dtype.kind == "f"):
+            vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(keys):
+            raise ValueError(f"vectors must have shape ({len(keys)}, dim) for {len(keys)} keys, "
+                             f"got {vectors.shape}")
+        kv = cls(vectors.shape[1], 0, dtype=vectors.dtype)
+        kv._set_keys(keys)
+        kv._vectors = vectors
+        kv.next_index = len(keys)
+        if counts is not None:
+            counts = np.asarray(counts)
+            if counts.shape != (len(keys),):
+                raise ValueError(f"counts must have shape ({len(keys)},), got {counts.shape}")
+            if counts.dtype.kind not in "iu" and not np.array_equal(counts, np.round(counts)):
+                raise ValueError("counts must be integers")
+            kv.expandos["count"] = counts.astype(np.int64)
+        return kv
+
+    def _set_keys(self, keys):
+        key_to_index = {}
+        for i, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise TypeError(f"key at index {i} is {type(key).__name__} {key!r}; keys must be str")
+            if key in key_to_index:
+                raise ValueError(f"duplicate key {key!r} at indexes {key_to_index[key]} and {i}")
+            key_to_index[key] = i
+        self.index_to_key = list(keys)
+        self.key_to_index = key_to_index
+
+    # ------------------------------------------------------------------ vectors and norms
+
+    @property
+    def vectors(self):
+        """The ``(len(self), vector_size)`` matrix, row i for ``index_to_key[i]``."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value):
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(value, dtype=self._vectors.dtype)
+        if value.ndim != 2:
+            raise ValueError(f"vectors must be 2-D, got shape {value.shape}")
+        self._vectors = value
+        self.invalidate_norms()
+
+    @property
+    def vectors_version(self):
+        """Counter bumped whenever the vectors are known to have changed (norms are tied to it)."""
+        return self._version
+
+    def invalidate_norms(self):
+        """Declare that ``vectors`` changed in place: cached norms are recomputed on next use."""
+        self._version += 1
+
+    vectors_changed = invalidate_norms
+
+    def fill_norms(self, force=False):
+        """Make sure per-row L2 norms (``self.norms``) match the current vectors.
+
+        Recomputes when ``force``, when the vectors were replaced or resized, or after
+        :meth:`invalidate_norms`; otherwise a no-op.
+        """
+        vectors = self._vectors
+        if (force or self._norms is None or self._norms_version != self._version
+                or len(self._norms) != len(vectors)):
+            norms = np.empty(len(vectors), dtype=vectors.dtype)
+            for start in range(0, len(vectors), _NORM_BLOCK):
+                block = vectors[start:start + _NORM_BLOCK]
+                norms[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+            inv = np.zeros_like(norms)
+            np.divide(1, norms, out=inv, where=norms > 0)
+            self._norms, self._inv_norms, self._norms_version = norms, inv, self._version
+
+    @property
+    def norms(self):
+        """Cached per-row L2 norms, or None when not computed / stale (see :meth:`fill_norms`)."""
+        if self._norms_version != self._version or (
+                self._norms is not None and len(self._norms) != len(self._vectors)):
+            return None
+        return self._norms
+
+    @norms.setter
+    def norms(self, value):
+        if value is None:
+            self.invalidate_norms()
+            return
+        value = np.asarray(value)
+        inv = np.zeros_like(value)
+        np.divide(1, value, out=inv, where=value > 0)
+        self._norms, self._inv_norms, self._norms_version = value, inv, self._version
+
+    def _inv(self):
+        self.fill_norms()
+        return self._inv_norms
+
+    def get_normed_vectors(self):
+        """A new array of the vectors scaled to unit length (zero rows stay zero)."""
+        return self._vectors * self._inv()[:, None]
+
+    def unit_normalize_all(self):
+        """Scale every vector to unit length, in place (training cannot sensibly continue after)."""
+        self._vectors *= self._inv()[:, None]
+        self.invalidate_norms()
+
+    def init_sims(self, replace=False):
+        """Deprecated gensim 3 name: :meth:`fill_norms` (``replace=True``: :meth:`unit_normalize_all`)."""
+        warnings.warn("init_sims() is deprecated; use fill_norms()", DeprecationWarning, stacklevel=2)
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
+
+    # ------------------------------------------------------------------ lookup
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    def __repr__(self):
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    __str__ = __repr__
+
+    def get_index(self, key, default=None):
+        """Row of ``key``; an int in range is itself a row. Unknown: ``default``, else KeyError."""
+        try:
+            index = self.key_to_index.get(key, -1)
+        except TypeError:  # unhashable
+            index = -1
+        if index >= 0:
+            return index
+        if isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(self.index_to_key):
+            return int(key)
+        if default is not None:
+            return default
+        raise KeyError(f"Key {key!r} not present in vocabulary")
+
+    def has_index_for(self, key):
+        return self.get_index(key, -1) >= 0
+
+    def __contains__(self, key):
+        return self.has_index_for(key)
+
+    def _indexes(self, keys):
+        return np.fromiter((self.get_index(k) for k in keys), dtype=np.int64, count=len(keys))
+
+    def get_vector(self, key, norm=False):
+        """The key's vector (a read-only view), unit-normalised when ``norm``."""
+        index = self.get_index(key)
+        if norm:
+            result = self._vectors[index] * self._inv()[index]
+        else:
+            result = self._vectors[index]
+        result.setflags(write=False)  # writing through it would bypass the norm cache
+        return result
+
+    def word_vec(self, key, norm=False):
+        """gensim 3 alias of :meth:`get_vector`."""
+        return self.get_vector(key, norm=norm)
+
+    def __getitem__(self, key_or_keys):
+        """The vector of one key (1-D), or a 2-D array of vectors for an iterable of keys."""
+        if _is_key(key_or_keys):
+            return self.get_vector(key_or_keys)
+        keys = list(key_or_keys)
+        return self._vectors[self._indexes(keys)]
+
+    def __setitem__(self, keys, weights):
+        """Add or replace vectors: ``add_vectors(keys, weights, replace=True)``."""
+        if not isinstance(keys, list):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
+    # ------------------------------------------------------------------ per-key attributes
+
+    def allocate_vecattrs(self, attrs=None, types=None):
+        """Create the named attribute arrays and/or resize all of them to ``len(self)``."""
+        if attrs is None:
+            attrs = list(self.expandos)
+            types = [self.expandos[a].dtype for a in attrs]
+        size = len(self.index_to_key)
+        for attr, kind in zip(attrs, types):
+            dtype = np.dtype(np.int64 if kind is int else np.float64 if kind is float else kind)
+            if dtype.kind not in "biuf":
+                raise TypeError(f"attribute {attr!r}: only numeric or bool values are supported, "
+                                f"got {dtype}")
+            old = self.expandos.get(attr)
+            if old is None:
+                self.expandos[attr] = np.zeros(size, dtype=dtype)
+                continue
+            if not np.can_cast(dtype, old.dtype, "same_kind"):
+                raise TypeError(f"attribute {attr!r} holds {old.dtype}; cannot store {dtype} in it")
+            if len(old) != size:
+                grown = np.zeros(size, dtype=old.dtype)
+                keep = min(len(old), size)
+                grown[:keep] = old[:keep]
+                self.expandos[attr] = grown
+
+    def set_vecattr(self, key, attr, val):
+        """Set the numeric attribute ``attr`` of ``key`` (its array is created on first use)."""
+        kind = type(val) if isinstance(val, (bool, int, float)) else np.asarray(val).dtype
+        self.allocate_vecattrs([attr], [kind])
+        self.expandos[attr][self.get_index(key)] = val
+
+    def get_vecattr(self, key, attr):
+        """The attribute ``attr`` of ``key`` (KeyError if either is unknown)."""
+        index = self.get_index(key)
+        if attr not in self.expandos:
+            raise KeyError(f"attribute {attr!r} not set (known: {sorted(self.expandos)})")
+        return self.expandos[attr][index]
+
+    def _counts(self):
+        counts = self.expandos.get("count")
+        if counts is None or len(counts) != len(self):
+            return None
+        return counts
+
+    # ------------------------------------------------------------------ adding vectors
+
+    def add_vector(self, key, vector):
+        """Add one vector, into the next preallocated slot if there is one; returns its row."""
+        target = self.next_index
+        if target >= len(self) or self.index_to_key[target] is not None:
+            target = len(self)
+            self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+            self.next_index = target + 1
+            return target
+        if not isinstance(key, str):
+            raise TypeError(f"keys must be str, got {type(key).__name__} {key!r}")
+        if key in self.key_to_index:
+            raise ValueError(f"key {key!r} already present (row {self.key_to_index[key]})")
+        self.index_to_key[target] = key
+        self.key_to_index[key] = target
+        self._vectors[target] = vector
+        self.next_index += 1
+        self.invalidate_norms()
+        return target
+
+    def add_vectors(self, keys, weights, extras=None, replace=False):
+        """Append vectors for new keys; keys already present keep their vector unless ``replace``.
+
+        ``weights``: ``(len(keys), vector_size)``; ``extras``: ``{attr: array of len(keys)}``
+        per-key attributes. New keys get attribute value 0 where ``extras`` has none.
+        """
+        if _is_key(keys):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
+        keys = list(keys)
+        weights = np.asarray(weights)
+        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
+            raise ValueError(f"weights must have shape ({len(keys)}, {self.vector_size}), "
+                             f"got {weights.shape}")
+        extras = {attr: np.asarray(v) for attr, v in (extras or {}).items()}
+        for attr, values in extras.items():
+            if values.shape != (len(keys),):
+                raise ValueError(f"extras[{attr!r}] must have shape ({len(keys)},), got {values.shape}")
+        seen = set()
+        for key in keys:
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, got {type(key).__name__} {key!r}")
+            if key in seen:
+                raise ValueError(f"key {key!r} appears twice in one add_vectors call")
+            seen.add(key)
+        existing = np.fromiter((self.key_to_index.get(k, -1) for k in keys), dtype=np.int64,
+                               count=len(keys))
+        new = np.flatnonzero(existing < 0)
+        old_size = len(self.index_to_key)
+        self.allocate_vecattrs(list(extras), [v.dtype for v in extras.values()])
+        for j, i in enumerate(new.tolist()):
+            self.key_to_index[keys[i]] = old_size + j
+            self.index_to_key.append(keys[i])
+        if len(new):
+            self._vectors = np.concatenate(
+                [self._vectors, weights[new].astype(self._vectors.dtype, copy=False)])
+        self.allocate_vecattrs()
+        for attr, values in extras.items():
+            self.expandos[attr][old_size:] = values[new]
+        if replace:
+            present = np.flatnonzero(existing >= 0)
+            self._vectors[existing[present]] = weights[present]
+            for attr, values in extras.items():
+                self.expandos[attr][existing[present]] = values[present]
+        self.invalidate_norms()
+
+    def sort_by_descending_frequency(self):
+        """Reorder rows by descending ``"count"`` (ties keep their order)."""
+        counts = self._counts()
+        if counts is None:
+            raise ValueError("no 'count' attribute to sort by")
+        order = np.argsort(-counts, kind="stable")
+        self._set_keys([self.index_to_key[i] for i in order])
+        self._vectors = self._vectors[order]
+        for attr in self.expandos:
+            self.expandos[attr] = self.expandos[attr][order]
+        self.next_index = len(self)
+        self.invalidate_norms()
+
+    # ------------------------------------------------------------------ similarity queries
+
+    def _weighted_items(self, positive, negative):
+        items, weights = [], []
+        for sign, group in ((1.0, _as_list(positive)), (-1.0, _as_list(negative))):
+            for item in group:
+                if _is_key(item) or isinstance(item, np.ndarray):
+                    items.append(item)
+                    weights.append(sign)
+                else:  # (key_or_vector, weight): the weight is used as given, also in `negative`
+                    items.append(item[0])
+                    weights.append(float(item[1]))
+        return items, weights
+
+    def _combine(self, items, weights, pre_normalize, ignore_missing):
+        """(weighted sum of the items' vectors, sum of |weights| used, rows of the key items)."""
+        rows, row_w, vecs, vec_w = [], [], [], []
+        for item, weight in zip(items, weights):
+            if isinstance(item, np.ndarray):
+                vector = np.asarray(item, dtype=np.float64).reshape(-1)
+                if vector.shape != (self.vector_size,):
+                    raise ValueError(f"query vector has shape {item.shape}, expected "
+                                     f"({self.vector_size},)")
+                vecs.append(vector)
+                vec_w.append(weight)
+                continue
+            index = self.get_index(item, -1)
+            if index < 0:
+                if ignore_missing:
+                    continue
+                raise KeyError(f"Key {item!r} not present in vocabulary")
+            rows.append(index)
+            row_w.append(weight)
+        total = np.zeros(self.vector_size, dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows):
+            block = self._vectors[rows].astype(np.float64)
+            if pre_normalize:
+                block *= self._inv()[rows, None]
+            total += np.asarray(row_w) @ block
+        if vecs:
+            total += np.asarray(vec_w) @ np.vstack(vecs)
+        used = float(np.abs(row_w).sum() + np.abs(vec_w).sum())
+        return total, used, rows
+
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
+                        ignore_missing=True):
+        """Weighted mean of the vectors of ``keys`` (keys, row ints or 1-D arrays), like gensim.
+
+        Each key's vector is unit-normalised first when ``pre_normalize``; the weighted sum is
+        divided by the sum of the absolute weights used; ``post_normalize`` scales the result to
+        unit length. Unknown keys are skipped when ``ignore_missing``, else KeyError.
+        """
+        keys = _as_list(keys) if isinstance(keys, np.ndarray) else list(keys)
+        if len(keys) == 0:
+            raise ValueError("cannot compute mean with no input")
+        if weights is None:
+            weights = np.ones(len(keys))
+        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if len(weights) != len(keys):
+            raise ValueError(f"keys and weights must have the same length ({len(keys)} != "
+                             f"{len(weights)})")
+        total, used, _ = self._combine(keys, weights, pre_normalize, ignore_missing)
+        if used > 0:
+            total /= used
+        if post_normalize:
+            total = _unit(total)
+        return total.astype(self._vectors.dtype)
+
+    def _cosines(self, query, start=0, stop=None):
+        """Cosine of every row in [start, stop) with ``query`` (any length; zero query: all 0)."""
+        query = _unit(np.asarray(query, dtype=np.float64)).astype(self._vectors.dtype)
+        inv = self._inv()[start:stop]
+        return (self._vectors[start:stop] @ query) * inv
+
+    def _top(self, scores, topn, exclude=(), offset=0):
+        """[(key, score)] of the ``topn`` best rows, ties broken by row; ``exclude`` are skipped."""
+        scores = np.asarray(scores)
+        if len(exclude):
+            scores = scores.copy()
+            scores[np.asarray(exclude, dtype=np.int64)] = -np.inf
+        k = min(int(topn), len(scores))
+        if k <= 0:
+            return []
+        if k < len(scores):
+            best = np.argpartition(-scores, k - 1)[:k]
+        else:
+            best = np.arange(len(scores))
+        best = best[np.lexsort((best, -scores[best]))]
+        return [(self.index_to_key[i + offset], float(scores[i]))
+                for i in best.tolist() if scores[i] != -np.inf]
+
+    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
+                     restrict_vocab=None):
+        """The ``topn`` keys most cosine-similar to the mean of ``positive`` minus ``negative``.
+
+        Items are keys, row ints, 1-D vectors, or ``(item, weight)`` pairs (default weights +1 for
+        positive, -1 for negative). Key vectors are unit-normalised before averaging and the mean is
+        unit-normalised (word2vec.c's ``distance``/``word-analogy``). Input keys are never
+        returned. ``restrict_vocab=n`` searches only the first n rows (overrides ``clip_*``).
+        ``topn=None`` returns the similarity of every searched row as an array; ``topn < 1``, [].
+        One matrix-vector product per call; top-n by ``argpartition``.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        items, weights = self._weighted_items(positive, negative)
+        if not items:
+            raise ValueError("most_similar() needs at least one positive or negative key or vector")
+        total, _, rows = self._combine(items, weights, pre_normalize=True, ignore_missing=False)
+        start, stop = clip_start, clip_end if clip_end is not None else len(self._vectors)
+        if restrict_vocab:
+            start, stop = 0, restrict_vocab
+        stop = min(stop, len(self._vectors))
+        scores = self._cosines(total, start, stop)
+        if not topn:
+            return scores
+        exclude = [r - start for r in rows.tolist() if start <= r < stop]
+        return self._top(scores, topn, exclude, offset=start)
+
+    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+        """``most_similar(positive=[key], ...)``."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """The ``topn`` keys most cosine-similar to ``vector`` (nothing excluded)."""
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn,
+                                 restrict_vocab=restrict_vocab)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Levy & Goldberg's 3CosMul: rank rows by prod((1+cos(w,p))/2) / (prod((1+cos(w,n))/2) + 1e-6).
+
+        Keys and vectors are unit-normalised. Input keys are never returned. One matrix product
+        (rows x queries) per call.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul() needs at least one positive key or vector")
+        terms, rows = [], []
+        for item in positive + negative:
+            if isinstance(item, np.ndarray):
+                terms.append(_unit(np.asarray(item, dtype=np.float64).reshape(-1)))
+            else:
+                index = self.get_index(item)
+                rows.append(index)
+                terms.append(self._vectors[index] * float(self._inv()[index]))
+        stop = min(restrict_vocab or len(self._vectors), len(self._vectors))
+        queries = np.vstack(terms).astype(self._vectors.dtype)
+        cos = (self._vectors[:stop] @ queries.T) * self._inv()[:stop, None]
+        shifted = (1 + cos) / 2
+        scores = (np.prod(shifted[:, :len(positive)], axis=1)
+                  / (np.prod(shifted[:, len(positive):], axis=1) + 1e-6))
+        if not topn:
+            return scores
+        return self._top(scores, topn, [r for r in set(rows) if r < stop])
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosine similarity of ``vector_1`` with each row of ``vectors_all`` (zero rows: 0)."""
+        vectors_all = np.asarray(vectors_all)
+        norms = np.linalg.norm(vectors_all, axis=1)
+        inv = np.zeros_like(norms)
+        np.divide(1, norms, out=inv, where=norms > 0)
+        return (vectors_all @ _unit(np.asarray(vector_1, dtype=vectors_all.dtype))) * inv
+
+    def similarity(self, w1, w2):
+        """Cosine similarity of two keys, as a float."""
+        i, j = self.get_index(w1), self.get_index(w2)
+        inv = self._inv()
+        return float(np.dot(self._vectors[i], self._vectors[j]) * inv[i] * inv[j])
+
+    def distance(self, w1, w2):
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distances from a key or vector to ``other_words`` (default: every key)."""
+        if _is_key(word_or_vector):
+            vector = self._vectors[self.get_index(word_or_vector)]
+        else:
+            vector = np.asarray(word_or_vector)
+        other_words = list(other_words)
+        if not other_words:
+            return 1 - self._cosines(vector)
+        rows = self._indexes(other_words)
+        query = _unit(np.asarray(vector, dtype=np.float64)).astype(self._vectors.dtype)
+        return 1 - (self._vectors[rows] @ query) * self._inv()[rows]
+
+    def n_similarity(self, ws1, ws2):
+        """Cosine similarity of the means of two lists of keys (raw vectors averaged)."""
+        ws1, ws2 = list(ws1), list(ws2)
+        if not ws1 or not ws2:
+            raise ValueError("n_similarity() needs two non-empty lists of keys")
+        mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
+        mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
+        return float(np.dot(_unit(mean1.astype(np.float64)), _unit(mean2.astype(np.float64))))
+
+    def rank_by_centrality(self, words, use_norm=True):
+        """``[(similarity, word)]`` to the normalised mean of ``words``, most central first."""
+        words = list(words)
+        if not words:
+            raise ValueError("cannot rank an empty list of words")
+        rows = self._indexes(words)
+        block = self._vectors[rows].astype(np.float64)
+        if use_norm:
+            block *= self._inv()[rows, None]
+        mean = _unit(block.mean(axis=0))
+        sims = block @ mean
+        order = sorted(range(len(words)), key=lambda i: (-sims[i], i))
+        return [(float(sims[i]), words[i]) for i in order]
+
+    def doesnt_match(self, words):
+        """The word of ``words`` furthest from the mean of their unit vectors."""
+        return self.rank_by_centrality(words)[-1][1]
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of ``keys_list`` most similar to ``key1``."""
+        keys_list = list(keys_list)
+        if not keys_list:
+            raise ValueError("keys_list is empty")
+        sims = 1 - self.distances(key1, keys_list)
+        return keys_list[int(np.argmax(sims))]
+
+    def closer_than(self, key1, key2):
+        """Keys closer (cosine) to ``key1`` than ``key2`` is, ``key1`` itself excluded."""
+        distances = self.distances(key1)
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        return [self.index_to_key[i] for i in np.flatnonzero(distances < distances[i2]).tolist()
+                if i != i1]
+
+    def rank(self, key1, key2):
+        """1 + the number of keys closer to ``key1`` than ``key2`` is."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _eval_vocab(self, restrict_vocab, case_insensitive):
+        """(key -> row over the first rows, canonical row of each of those rows).
+
+        With ``case_insensitive`` keys are upper-cased and the first (most frequent) variant wins.
+        """
+        keys = self.index_to_key[:restrict_vocab] if restrict_vocab else self.index_to_key
+        ok = {}
+        for i in range(len(keys) - 1, -1, -1):
+            if keys[i] is not None:
+                ok[keys[i].upper() if case_insensitive else keys[i]] = i
+        canon = np.arange(len(keys), dtype=np.int64)
+        if case_insensitive:
+            canon = np.fromiter((ok[k.upper()] if k is not None else -1 for k in keys),
+                                dtype=np.int64, count=len(keys))
+        return ok, canon, len(keys)
+
+    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                            case_insensitive=True, dummy4unknown=False):
+        """Correlate model cosine similarities with human judgements (e.g. WordSim-353), like gensim.
+
+        ``pairs``: a file of ``word1<delimiter>word2<delimiter>score`` lines ('#' lines are
+        comments, malformed lines are skipped; .gz/.bz2 fine). Pairs with a word outside the first
+        ``restrict_vocab`` keys are skipped, or scored 0 when ``dummy4unknown``.
+        Returns ``(pearson, spearman, oov_ratio)``: SciPy's ``pearsonr`` and ``spearmanr`` results
+        (``[0]`` the coefficient, ``[1]`` the two-sided p-value) and the percentage of pairs with an
+        unknown word. Raises ValueError if no pair is usable.
+        """
+        from scipy import stats
+
+        ok, _, _ = self._eval_vocab(restrict_vocab, case_insensitive)
+        gold, rows_a, rows_b, dummies = [], [], [], []
+        oov = 0
+        with _io.open_maybe_compressed(pairs, "rb") as f:
+            for line_no, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"{pairs}: line {line_no}: not valid {encoding} ({exc.reason})"
+                                     ) from None
+                if not line or line.startswith("#"):
+                    continue
+                parts = line.split(delimiter)
+                if case_insensitive:
+                    parts = [p.upper() for p in parts]
+                try:
+                    a, b, score = parts
+                    score = float(score)
+                except ValueError:
+                    logger.info("skipping invalid line %d in %s", line_no, pairs)
+                    continue
+                if a not in ok or b not in ok:
+                    oov += 1
+                    if dummy4unknown:
+                        gold.append(score)
+                        dummies.append(True)
+                        rows_a.append(0)
+                        rows_b.append(0)
+                    continue
+                gold.append(score)
+                dummies.append(False)
+                rows_a.append(ok[a])
+                rows_b.append(ok[b])
+        if not gold:
+            raise ValueError(f"no valid similarity judgements found in {pairs}: either invalid "
+                             f"format or all are out-of-vocabulary in {self}")
+        rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
+        inv = self._inv()
+        model = (np.einsum("ij,ij->i", self._vectors[rows_a], self._vectors[rows_b])
+                 * inv[rows_a] * inv[rows_b]).astype(np.float64)
+        model[np.asarray(dummies, dtype=bool)] = 0.0
+        gold = np.asarray(gold, dtype=np.float64)
+        spearman = stats.spearmanr(gold, model)
+        pearson = stats.pearsonr(gold, model)
+        scored = len(gold) if dummy4unknown else len(gold) + oov
+        oov_ratio = 100.0 * oov / scored
+        logger.info("Pearson %.4f, Spearman %.4f against %s; %.1f%% pairs with unknown words",
+                    pearson[0], spearman[0], pairs, oov_ratio)
+        return pearson, spearman, oov_ratio
+
+    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
+                                dummy4unknown=False, similarity_function="most_similar"):
+        """Accuracy on an analogy file in the ``questions-words.txt`` format, like gensim.
+
+        Lines ``a b c expected`` grouped by ``: section`` lines. Each question is answered with
+        3CosAdd over the first ``restrict_vocab`` keys: the best of the top 5 by
+        ``most_similar(positive=[b, c], negative=[a])`` that is not a (case variant of) a, b or c.
+        Questions with a word outside those keys are skipped (counted incorrect when
+        ``dummy4unknown``). Returns ``(score, sections)``: the overall accuracy and a list of
+        ``{"section", "correct", "incorrect"}`` dicts (word tuples upper-cased when
+        ``case_insensitive``), the last one ``"Total accuracy"``.
+
+        All questions are answered together: one (questions x vocabulary) matrix product per
+        block of questions, ``argpartition`` for the candidates, no per-question Python loop.
+        """
+        if similarity_function != "most_similar":
+            raise ValueError("only similarity_function='most_similar' (3CosAdd) is supported")
+        ok, canon, size = self._eval_vocab(restrict_vocab, case_insensitive)
+        sections, questions, rows = [], [], []  # questions: (section, words, in_vocab)
+        quadruplets = oov = 0
+        with _io.open_maybe_compressed(analogies, "rb") as f:
+            for line_no, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"{analogies}: line {line_no}: not valid UTF-8 ({exc.reason})"
+                                     ) from None
+                if line.startswith(": "):
+                    sections.append(line.lstrip(": ").strip())
+                    continue
+                words = line.split()
+                if not words:
+                    continue
+                if not sections:
+                    raise ValueError(f"{analogies}: line {line_no}: question before the first "
+                                     "': section' line")
+                if len(words) != 4:
+                    logger.info("skipping invalid line %d in %s", line_no, analogies)
+                    continue
+                if case_insensitive:
+                    words = [w.upper() for w in words]
+                quadruplets += 1
+                if not all(w in ok for w in words):
+                    oov += 1
+                    if dummy4unknown:
+                        questions.append((len(sections) - 1, tuple(words), False))
+                    continue
+                questions.append((len(sections) - 1, tuple(words), True))
+                rows.append([ok[w] for w in words])
+        if quadruplets == 0:
+            raise ValueError(f"no analogy questions found in {analogies}")
+        correct = self._answer_analogies(np.asarray(rows, dtype=np.int64).reshape(-1, 4), canon,
+                                         size)
+        results = [{"section": name, "correct": [], "incorrect": []} for name in sections]
+        answers = iter(correct.tolist())
+        for section, words, known in questions:
+            good = next(answers) if known else False
+            results[section]["correct" if good else "incorrect"].append(words)
+        total = {"section": "Total accuracy",
+                 "correct": [q for s in results for q in s["correct"]],
+                 "incorrect": [q for s in results for q in s["incorrect"]]}
+        results.append(total)
+        for section in results:
+            n = len(section["correct"]) + len(section["incorrect"])
+            if n:
+                logger.info("%s: %.1f%% (%d/%d)", section["section"],
+                            100.0 * len(section["correct"]) / n, len(section["correct"]), n)
+        logger.info("quadruplets with out-of-vocabulary words: %.1f%%", 100.0 * oov / quadruplets)
+        n_total = len(total["correct"]) + len(total["incorrect"])
+        score = len(total["correct"]) / n_total if n_total else 0.0
+        return score, results
+
+    def _answer_analogies(self, rows, canon, size):
+        """Boolean per question (rows: ``[a, b, c, expected]``): is the 3CosAdd answer right?"""
+        n = len(rows)
+        correct = np.zeros(n, dtype=bool)
+        if n == 0 or size == 0:
+            return correct
+        inv = self._inv()[:size]
+        vectors = self._vectors[:size]
+        a, b, c, expected = rows.T
+
+        def unit(r):
+            return vectors[r].astype(np.float64) * inv[r, None]
+
+        queries = unit(b) + unit(c) - unit(a)
+        qnorm = np.linalg.norm(queries, axis=1, keepdims=True)
+        queries = np.divide(queries, qnorm, out=np.zeros_like(queries), where=qnorm > 0)
+        queries = queries.astype(vectors.dtype)
+        k = min(ANALOGY_TOPN, size)
+        block = max(1, _QUERY_BLOCK_ELEMENTS // size)
+        for start in range(0, n, block):
+            sl = slice(start, min(start + block, n))
+            m = sl.stop - sl.start
+            scores = queries[sl] @ vectors.T  # (m, size)
+            scores *= inv
+            here = np.arange(m)
+            for col in (a, b, c):
+                scores[here, col[sl]] = -np.inf
+            # Top k by k argmax passes (first index wins ties): sorted, and several times faster
+            # than argpartition for k = 5 over a large vocabulary.
+            cand = np.empty((m, k), dtype=np.int64)
+            cand_scores = np.empty((m, k), dtype=scores.dtype)
+            for j in range(k):
+                best = scores.argmax(axis=1)
+                cand[:, j] = best
+                cand_scores[:, j] = scores[here, best]
+                scores[here, best] = -np.inf
+            valid = cand_scores != -np.inf
+            words = canon[cand]
+            acceptable = valid & (words != a[sl, None]) & (words != b[sl, None]) & (words != c[sl, None])
+            n_valid = valid.sum(axis=1)
+            # gensim takes the first acceptable candidate; failing that, the last one it examined.
+            pos = np.where(acceptable.any(axis=1), acceptable.argmax(axis=1), np.maximum(n_valid - 1, 0))
+            predicted = np.where(n_valid > 0, words[here, pos], -1)
+            correct[sl] = predicted == expected[sl]
+        return correct
+
+    # ------------------------------------------------------------------ sentence vectors
+
+    def sif_weights(self, a=SIF_A):
+        """Per-key SIF weights ``a / (a + p(w))`` with ``p(w) = count(w) / sum(counts)`` (float64)."""
+        counts = self._counts()
+        if counts is None or counts.sum() <= 0:
+            raise ValueError("SIF weighting needs word counts (the 'count' attribute): train a "
+                             "model, use from_arrays(..., counts=...), or load_word2vec_format(..., "
+                             "fvocab=...)")
+        if a <= 0:
+            raise ValueError(f"a must be positive, got {a}")
+        if self.counts_are_placeholders:
+            warnings.warn("word counts are placeholders (a word2vec file read without fvocab): "
+                          "SIF weights only reflect frequency rank", UserWarning, stacklevel=3)
+        return a / (a + counts.astype(np.float64) / float(counts.sum()))
+
+    def embed_sentences(self, sentences, weighting="mean", a=SIF_A, remove_pc=0, pre_normalize=False,
+                        ignore_missing=True):
+        """Sentence vectors: a ``(len(sentences), vector_size)`` array, one row per token list.
+
+        Row = (1 / n) * sum of w(t) * v(t) over the n in-vocabulary tokens t of the sentence
+        (repeats count), with ``v`` unit-normalised when ``pre_normalize`` and
+        ``w = 1`` for ``weighting="mean"`` or ``w = a / (a + p(t))`` for ``weighting="sif"``
+        (Arora, Liang & Ma 2017, p from the ``"count"`` attribute, ``a = 1e-3``). A sentence
+        without known tokens gives a zero row. Unknown tokens are skipped (KeyError if not
+        ``ignore_missing``).
+
+        ``remove_pc``: 0 (default) keeps rows as they are, so a row depends only on its sentence;
+        an int k removes the projection on the top k (uncentred) principal components of the
+        batch's non-zero rows, Arora et al.'s common-component removal (they use k=1); an array
+        of shape (k, vector_size), e.g. from :func:`principal_components` on a reference corpus,
+        removes those directions, giving batch-independent SIF.
+        With ``weighting="mean"`` and ``pre_normalize=True`` a row equals
+        ``get_mean_vector(sentence)``.
+        """
+        if weighting not in ("mean", "sif"):
+            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
+        word_weights = self.sif_weights(a) if weighting == "sif" else None
+        ids, lengths = [], []
+        for s, sentence in enumerate(sentences):
+            if isinstance(sentence, (str, bytes)):
+                raise TypeError(f"sentence {s} is a string; pass a list of tokens "
+                                "(e.g. text.split())")
+            n = 0
+            for token in sentence:
+                index = self.key_to_index.get(token, -1)
+                if index < 0:
+                    if not ignore_missing:
+                        raise KeyError(f"Key {token!r} not present in vocabulary (sentence {s})")
+                    continue
+                ids.append(index)
+                n += 1
+            lengths.append(n)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(lengths), self.vector_size), dtype=np.float64)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        inv = self._inv() if pre_normalize else None
+        s = 0
+        while s < len(lengths):
+            # a block of whole sentences with at most _SENTENCE_BLOCK_TOKENS tokens (or one sentence)
+            e = max(s + 1, int(np.searchsorted(ends, starts[s] + _SENTENCE_BLOCK_TOKENS, "right")))
+            lo, hi = starts[s], ends[e - 1]
+            if hi > lo:
+                block_ids = ids[lo:hi]
+                rows = self._vectors[block_ids].astype(np.float64)
+                scale = np.ones(len(block_ids))
+                if inv is not None:
+                    scale *= inv[block_ids]
+                if word_weights is not None:
+                    scale *= word_weights[block_ids]
+                rows *= scale[:, None]
+                nonempty = np.flatnonzero(lengths[s:e]) + s
+                sums = np.add.reduceat(rows, starts[nonempty] - lo, axis=0)
+                out[nonempty] = sums / lengths[nonempty, None]
+            s = e
+        if not (isinstance(remove_pc, Integral) and remove_pc == 0):
+            out = self._remove_components(out, remove_pc)
+        return out.astype(self._vectors.dtype)
+
+    def _remove_components(self, matrix, remove_pc):
+        nonzero = np.flatnonzero(np.any(matrix != 0, axis=1))
+        if isinstance(remove_pc, Integral):
+            k = operator.index(remove_pc)
+            if k < 0:
+                raise ValueError(f"remove_pc must be >= 0, got {k}")
+            if len(nonzero) <= k:
+                raise ValueError(f"remove_pc={k} needs more than {k} non-empty sentences in the "
+                                 f"batch (got {len(nonzero)}); pass precomputed components instead")
+            components = principal_components(matrix[nonzero], k)
+        else:
+            components = np.asarray(remove_pc, dtype=np.float64)
+            if components.ndim == 1:
+                components = components[None, :]
+            if components.ndim != 2 or components.shape[1] != self.vector_size:
+                raise ValueError(f"remove_pc components must have shape (k, {self.vector_size}), "
+                                 f"got {components.shape}")
+            q, _ = np.linalg.qr(components.T)  # orthonormal basis of the same directions
+            components = q.T
+        result = matrix.copy()
+        result[nonzero] -= (matrix[nonzero] @ components.T) @ components
+        return result
+
+    # ------------------------------------------------------------------ files
+
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
+                             write_header=True, prefix=""):
+        """Write the vectors in word2vec.c's text or binary format (atomically), in index order.
+
+        ``fvocab``: also write ``word count`` lines (needs the ``"count"`` attribute).
+        ``.gz``/``.bz2``/``.xz`` paths are compressed. A word with a space or newline raises
+        ValueError naming it, before anything is written.
+        """
+        keys = self._filled_keys()
+        if fvocab is not None and self._counts() is None:
+            raise ValueError("cannot write fvocab: no 'count' attribute")
+        _io.write_word2vec_format(fname, keys, self._vectors, binary=binary,
+                                  write_header=write_header, total_vec=total_vec, prefix=prefix)
+        if fvocab is not None:
+            _io.write_vocab_counts(fvocab, [prefix + k for k in keys], self._counts())
+
+    @classmethod
+    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
+                             unicode_errors="strict", limit=None, datatype=np.float32,
+                             no_header=False):
+        """Read a word2vec.c / gensim text or binary file (``.gz``/``.bz2`` fine).
+
+        Counts come from ``fvocab`` (a ``word count`` file) when given; otherwise, like gensim,
+        placeholder counts ``n - row`` are stored (``counts_are_placeholders`` is then True).
+        Raises ``fastw2v.io.VectorFileError`` (a ValueError) naming the file and line or byte
+        offset for truncated or corrupt files.
+        """
+        keys, vectors = _io.read_word2vec_format(
+            fname, binary=binary, limit=limit, unicode_errors=unicode_errors, datatype=datatype,
+            no_header=no_header, encoding=encoding)
+        if fvocab is not None:
+            table = _io.read_vocab_counts(fvocab, encoding=encoding, unicode_errors=unicode_errors)
+            missing = [k for k in keys if k not in table]
+            if missing:
+                warnings.warn(f"{fvocab}: no count for {len(missing)} word(s), e.g. {missing[0]!r}; "
+                              "using 0", UserWarning, stacklevel=2)
+            counts = np.array([table.get(k, 0) for k in keys], dtype=np.int64)
+        else:
+            counts = np.arange(len(keys), 0, -1, dtype=np.int64)
+        kv = cls.from_arrays(keys, vectors, counts)
+        kv.counts_are_placeholders = fvocab is None
+        return kv
+
+    def _filled_keys(self):
+        if self.next_index < len(self.index_to_key) and any(k is None for k in self.index_to_key):
+            first = self.index_to_key.index(None)
+            raise ValueError(f"slot {first} was preallocated but never filled (add_vector); "
+                             "cannot save")
+        return self.index_to_key
+
+    def save(self, path):
+        """Save in fastw2v's native format (a ZIP of .npy arrays + JSON, never pickled; atomic).
+
+        Arrays: ``vectors``, the keys as UTF-8 bytes ``keys_utf8`` with ``keys_offsets`` (int64,
+        len+1), and one ``expando.<attr>`` per attribute. ``load(path, mmap="r")`` maps
+        ``vectors`` from the file instead of reading it.
+        """
+        keys = self._filled_keys()
+        encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        arrays = {"vectors": self._vectors,
+                  "keys_utf8": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+                  "keys_offsets": offsets}
+        for attr, values in self.expandos.items():
+            arrays[f"expando.{attr}"] = values
+        meta = {"format": NATIVE_FORMAT, "version": NATIVE_VERSION, "vector_size": self.vector_size,
+                "expandos": list(self.expandos),
+                "counts_are_placeholders": bool(self.counts_are_placeholders)}
+        _io.save_native(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load a native file written by :meth:`save` (or the word vectors of a saved Word2Vec).
+
+        ``mmap="r"`` maps the vectors read-only from the file (``"c"``: copy-on-write). Raises
+        ``fastw2v.io.VectorFileError`` for anything but an intact file; never unpickles.
+        """
+        arrays, meta = _io.load_native(path, mmap=mmap)
+        fmt = meta.get("format")
+        try:
+            if fmt == "fastw2v.Word2Vec":  # a full model: its vocabulary lives in the metadata
+                keys = meta["index_to_key"] or []
+                kv = cls.from_arrays(keys, arrays["vectors"], arrays.get("counts"))
+                return kv
+            if fmt != NATIVE_FORMAT:
+                raise _io.VectorFileError(f"{path}: not a fastw2v KeyedVectors file (format {fmt!r})",
+                                          path=path)
+            version = meta.get("version")
+            if not isinstance(version, int) or not 1 <= version <= NATIVE_VERSION:
+                raise _io.VectorFileError(f"{path}: unsupported KeyedVectors version {version!r}",
+                                          path=path)
+            keys = _decode_keys(arrays["keys_utf8"], arrays["keys_offsets"], path)
+            vectors = arrays["vectors"]
+            if vectors.ndim != 2 or vectors.dtype.kind != "f" or vectors.shape[1] != meta["vector_size"]:
+                raise ValueError(f"vectors of shape {vectors.shape} and dtype {vectors.dtype} do "
+                                 f"not match vector_size {meta['vector_size']}")
+            kv = cls.from_arrays(keys, vectors)
+            for attr in meta["expandos"]:
+                values = arrays[f"expando.{attr}"]
+                if values.shape != (len(keys),):
+                    raise ValueError(f"attribute {attr!r} has shape {values.shape}, expected "
+                                     f"({len(keys)},)")
+                kv.expandos[attr] = np.array(values)
+            kv.counts_are_placeholders = bool(meta.get("counts_are_placeholders", False))
+        except _io.VectorFileError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _io.VectorFileError(f"{path}: inconsistent KeyedVectors file ({exc!s})",
+                                      path=path) from None
+        return kv
+
+    # ------------------------------------------------------------------ interop
+
+    def to_gensim(self):
+        """A ``gensim.models.KeyedVectors`` copy (vectors, keys and numeric attributes)."""
+        try:
+            from gensim.models import KeyedVectors as GensimKeyedVectors
+        except ImportError:
+            raise ImportError("to_gensim() needs gensim: pip install gensim") from None
+        keys = self._filled_keys()
+        kv = GensimKeyedVectors(self.vector_size, count=0, dtype=self._vectors.dtype)
+        kv.add_vectors(list(keys), np.array(self._vectors))
+        for attr, values in self.expandos.items():
+            kv.allocate_vecattrs([attr], [values.dtype])
+            kv.expandos[attr][:] = values
+        return kv
+
+    @classmethod
+    def from_gensim(cls, kv):
+        """A fastw2v KeyedVectors copied from a gensim KeyedVectors (or a model with ``.wv``)."""
+        kv = getattr(kv, "wv", kv)
+        keys = list(kv.index_to_key)
+        result = cls.from_arrays(keys, np.array(kv.vectors[:len(keys)]))
+        for attr, values in getattr(kv, "expandos", {}).items():
+            values = np.asarray(values)
+            if values.dtype.kind in "biuf" and values.shape == (len(keys),):
+                result.expandos[attr] = values.copy()
+            else:
+                warnings.warn(f"skipping non-numeric attribute {attr!r}", UserWarning, stacklevel=2)
+        return result
+
+    def to_torch(self, freeze=True, padding_idx=None):
+        """``torch.nn.Embedding.from_pretrained`` over a copy of the vectors.
+
+        ``padding_idx`` may be a row or a key.
+        """
+        try:
+            import torch
+        except ImportError:
+            raise ImportError("to_torch() needs torch: pip install torch") from None
+        if padding_idx is not None and not isinstance(padding_idx, Integral):
+            padding_idx = self.get_index(padding_idx)
+        weights = torch.from_numpy(np.array(self._vectors, copy=True))
+        return torch.nn.Embedding.from_pretrained(weights, freeze=freeze, padding_idx=padding_idx)
+
+
+def _decode_keys(blob, offsets, path):
+    blob = np.asarray(blob)
+    offsets = np.asarray(offsets)
+    if blob.dtype != np.uint8 or blob.ndim != 1 or offsets.ndim != 1 or offsets.dtype.kind not in "iu":
+        raise ValueError("keys_utf8 must be 1-D uint8 and keys_offsets 1-D integers")
+    if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(blob) or np.any(np.diff(offsets) < 0):
+        raise ValueError("keys_offsets must start at 0, never decrease and end at len(keys_utf8)")
+    data = blob.tobytes()
+    bounds = offsets.tolist()
+    try:
+        return [data[bounds[i]:bounds[i + 1]].decode("utf-8", "surrogatepass")
+                for i in range(len(bounds) - 1)]
+    except UnicodeDecodeError as exc:
+        raise _io.VectorFileError(f"{path}: a key is not valid UTF-8 ({exc.reason})", path=path) from None

@@ -1,0 +1,599 @@
+"""Word2Vec: gensim-4-compatible training API over the Cython core.
+
+Validation happens here, before any thread starts; the training loop feeds batches of int32 word ids
+to ``fastw2v._core.train_batch`` from ``workers`` Python threads (the kernel releases the GIL for the
+whole batch, so the threads train concurrently, Hogwild-style, on shared weight arrays).
+
+Determinism: with ``workers=1`` and a fixed ``seed`` two runs give bitwise identical vectors (the
+batches, their learning rates and the random stream are all functions of the seed and the corpus).
+With ``workers > 1`` the interleaving of lock-free updates varies from run to run, as in word2vec.c
+and gensim.
+"""
+import logging
+import math
+import numbers
+import os
+import queue
+import threading
+import time
+
+import numpy as np
+
+from . import _core, tables
+from .corpus import MAX_SENTENCE_LENGTH, iter_file_batches, iter_id_batches
+from .keyedvectors import KeyedVectors
+from .vocab import Vocabulary, count_words
+
+logger = logging.getLogger(__name__)
+
+#: Per-thread random stream of worker t for a run seeded with s: Rng(s * RNG_STREAM_STRIDE + t).
+RNG_STREAM_STRIDE = 1000003
+#: Bytes of a corpus_file read per batch (about 50k words of English text).
+FILE_BATCH_BYTES = 1 << 18
+#: Training modes. "exact" keeps word2vec.c's sequential update semantics (the one the kernels are
+#: proven equal to the reference in); "shared_negatives" draws one set of negatives per centre word and
+#: shares it across the window (HogBatch, Ji et al. 2016), trading exactness for speed.
+BATCH_MODES = ("exact", "shared_negatives")
+NATIVE_FORMAT = "fastw2v.Word2Vec"
+NATIVE_VERSION = 1
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Training produced a non-finite loss or weights: the learning rate is too high."""
+
+
+class _NoProgress:
+    def update(self, n):
+        pass
+
+    def set_postfix_str(self, s, refresh=True):
+        pass
+
+    def close(self):
+        pass
+
+
+def _check_int(name, value, minimum, maximum=None, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name} must be >= {minimum}{upper}, got {value}")
+    return value
+
+
+def _check_float(name, value, minimum=None, strictly_positive=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if strictly_positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_corpus_args(corpus_iterable, corpus_file, who):
+    if corpus_iterable is not None and corpus_file is not None:
+        raise TypeError(f"{who}: pass either corpus_iterable (sentences) or corpus_file, not both")
+    if corpus_iterable is None and corpus_file is None:
+        raise TypeError(f"{who}: pass corpus_iterable (sentences) or corpus_file")
+    if corpus_iterable is not None:
+        if isinstance(corpus_iterable, (str, bytes)):
+            raise TypeError(
+                f"{who}: corpus_iterable is a {type(corpus_iterable).__name__}; pass an iterable of "
+                "token lists, or use corpus_file=PATH for a file")
+        if iter(corpus_iterable) is corpus_iterable:
+            raise TypeError(
+                f"{who}: corpus_iterable is a generator or iterator, which can be read only once but "
+                "training reads the corpus once per epoch (and once more for the vocabulary). Pass a "
+                "restartable iterable: a list, or an object whose __iter__ starts over.")
+    if corpus_file is not None:
+        if not isinstance(corpus_file, (str, os.PathLike)):
+            raise TypeError(f"{who}: corpus_file must be a path, got {type(corpus_file).__name__}")
+        corpus_file = os.fspath(corpus_file)
+        if not os.path.isfile(corpus_file):
+            raise FileNotFoundError(f"{who}: corpus_file {corpus_file!r} does not exist or is not a file")
+        if not os.access(corpus_file, os.R_OK):
+            raise PermissionError(f"{who}: corpus_file {corpus_file!r} is not readable")
+    return corpus_iterable, corpus_file
+
+
+class Word2Vec:
+    """Train word vectors with skip-gram or CBOW, negative sampling or hierarchical softmax.
+
+    The constructor takes gensim 4's parameters with gensim's defaults; ``hashfxn`` and ``comment`` are
+    accepted for compatibility (``hashfxn`` is unused: initial vectors come from a NumPy generator seeded
+    by ``seed``). fastw2v additions: ``batch_mode`` (see ``BATCH_MODES``), ``progress`` (a tqdm bar
+    instead of log lines) and ``exact_sigmoid`` (exact sigmoid instead of the lookup table).
+
+    After training: ``wv`` holds the word vectors (a ``KeyedVectors``), ``syn1neg`` the output weights of
+    negative sampling, ``syn1`` those of hierarchical softmax, ``loss_history`` the summed loss of every
+    epoch (float64, per-thread tallies added up), ``get_latest_training_loss()`` the last epoch's.
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3, min_alpha=0.0001,
+                 sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5,
+                 null_word=0, trim_rule=None, sorted_vocab=1, batch_words=10000, compute_loss=False,
+                 callbacks=(), comment=None, max_final_vocab=None, shrink_windows=True,
+                 batch_mode="exact", progress=False, exact_sigmoid=False):
+        self.vector_size = _check_int("vector_size", vector_size, 1, 1 << 20)
+        self.alpha = _check_float("alpha", alpha, strictly_positive=True)
+        self.min_alpha = _check_float("min_alpha", min_alpha, minimum=0.0)
+        self.window = _check_int("window", window, 1, 1 << 20)
+        self.min_count = _check_int("min_count", min_count, 0)
+        self.max_vocab_size = _check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
+        self.sample = _check_float("sample", sample, minimum=0.0)
+        self.seed = _check_int("seed", seed, 0)
+        self.workers = _check_int("workers", workers, 1, 1024)
+        self.sg = _check_int("sg", sg, 0, 1)
+        self.hs = _check_int("hs", hs, 0, 1)
+        self.negative = _check_int("negative", negative, 0, 1000)
+        if self.negative == 0 and self.hs == 0:
+            raise ValueError("negative=0 and hs=0 leaves nothing to train: set negative > 0 "
+                             "(negative sampling) or hs=1 (hierarchical softmax)")
+        self.ns_exponent = _check_float("ns_exponent", ns_exponent)
+        self.cbow_mean = _check_int("cbow_mean", cbow_mean, 0, 1)
+        self.epochs = _check_int("epochs", epochs, 1)
+        self.null_word = _check_int("null_word", null_word, 0, 1)
+        self.sorted_vocab = _check_int("sorted_vocab", sorted_vocab, 0, 1)
+        self.batch_words = _check_int("batch_words", batch_words, 1)
+        self.max_final_vocab = _check_int("max_final_vocab", max_final_vocab, 1, allow_none=True)
+        if batch_mode not in BATCH_MODES:
+            raise ValueError(f"batch_mode must be one of {BATCH_MODES}, got {batch_mode!r}")
+        self.batch_mode = batch_mode
+        self.shrink_windows = bool(shrink_windows)
+        self.exact_sigmoid = bool(exact_sigmoid)
+        self.compute_loss = bool(compute_loss)
+        self.trim_rule = trim_rule
+        self.hashfxn = hashfxn
+        self.comment = comment
+        self.callbacks = tuple(callbacks)
+        self.progress = bool(progress)
+
+        self.vocab = None
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.loss_history = []
+        self.running_training_loss = 0.0
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self.epochs_trained = 0
+        self._rng_states = None
+
+        if sentences is not None or corpus_file is not None:
+            _check_corpus_args(sentences, corpus_file, "Word2Vec")
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(corpus_iterable=sentences, corpus_file=corpus_file,
+                       total_examples=self.corpus_count, total_words=self.corpus_total_words,
+                       epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
+                       compute_loss=compute_loss, callbacks=self.callbacks)
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Count the corpus, apply min_count / max_final_vocab / trim_rule, and (re)initialise weights.
+
+        With ``update=True`` the counts of known words grow and new words are appended (existing ids and
+        vectors are kept), so that training can continue on new text.
+        """
+        if kwargs:
+            raise TypeError(f"build_vocab() got unexpected keyword arguments {sorted(kwargs)}")
+        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "build_vocab")
+        result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
+                             max_vocab_size=self.max_vocab_size, progress_per=progress_per,
+                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
+        self.corpus_count = result.n_sentences
+        self.corpus_total_words = result.total_words
+        self._apply_counts(result.counts, update=update, trim_rule=trim_rule)
+        logger.info("collected %i word types from a corpus of %i raw words and %i sentences; "
+                    "kept %i words", len(result.counts), result.total_words, result.n_sentences,
+                    len(self.vocab))
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
+                              update=False):
+        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
+        if not hasattr(word_freq, "items"):
+            raise TypeError(f"word_freq must be a mapping of word -> count, got {type(word_freq).__name__}")
+        counts = {}
+        for word, count in word_freq.items():
+            if not isinstance(word, str):
+                raise TypeError(f"word_freq keys must be str, got {type(word).__name__} {word!r}")
+            counts[word] = _check_int(f"word_freq[{word!r}]", count, 0)
+        self.corpus_count = int(corpus_count or 0)
+        self.corpus_total_words = int(sum(counts.values()))
+        self._apply_counts(counts, update=update, trim_rule=trim_rule)
+
+    def _apply_counts(self, counts, update, trim_rule):
+        trim_rule = trim_rule if trim_rule is not None else self.trim_rule
+        if update:
+            if self.vocab is None:
+                raise RuntimeError("build_vocab(update=True) needs an existing vocabulary: call "
+                                   "build_vocab() without update first")
+            old_size = len(self.vocab)
+            self.vocab.update(counts, min_count=self.min_count, trim_rule=trim_rule,
+                              max_final_vocab=self.max_final_vocab)
+            self._grow_weights(old_size)
+        else:
+            self.vocab = Vocabulary.from_counts(
+                counts, min_count=self.min_count, trim_rule=trim_rule,
+                max_final_vocab=self.max_final_vocab, sorted_vocab=bool(self.sorted_vocab),
+                null_word=bool(self.null_word))
+            self._init_weights()
+        self._prepare_tables()
+
+    def _init_weights(self):
+        size = len(self.vocab)
+        rng = np.random.default_rng(self.seed)
+        vectors = rng.random((size, self.vector_size), dtype=np.float32) - np.float32(0.5)
+        vectors /= np.float32(self.vector_size)
+        self.syn1neg = np.zeros((size if self.negative else 0, self.vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((max(size - 1, 0) if self.hs else 0, self.vector_size), dtype=np.float32)
+        self._set_wv(vectors)
+
+    def _grow_weights(self, old_size):
+        size = len(self.vocab)
+        rng = np.random.default_rng([self.seed, old_size])
+        new_rows = (rng.random((size - old_size, self.vector_size), dtype=np.float32) - np.float32(0.5))
+        new_rows /= np.float32(self.vector_size)
+        vectors = np.concatenate([self.wv.vectors, new_rows])
+        if self.negative:
+            self.syn1neg = np.concatenate(
+                [self.syn1neg, np.zeros((size - old_size, self.vector_size), dtype=np.float32)])
+        if self.hs:
+            self.syn1 = np.concatenate(
+                [self.syn1, np.zeros((max(size - 1, 0) - len(self.syn1), self.vector_size),
+                                     dtype=np.float32)])
+        self._set_wv(vectors)
+
+    def _set_wv(self, vectors):
+        # The KeyedVectors holds (does not copy) the array the kernels train in place.
+        self.wv = KeyedVectors.from_arrays(list(self.vocab.index_to_key), vectors,
+                                           counts=self.vocab.counts)
+
+    def _prepare_tables(self):
+        counts = self.vocab.counts
+        self._keep_threshold = tables.keep_thresholds(counts, self.sample)
+        if self.negative:
+            sampler = _core.AliasSampler(counts, power=self.ns_exponent, seed=self.seed)
+            self._alias_threshold = np.ascontiguousarray(sampler.threshold)
+            self._alias_index = np.ascontiguousarray(sampler.alias)
+        else:
+            self._alias_threshold = np.zeros(0, dtype=np.uint32)
+            self._alias_index = np.zeros(0, dtype=np.int32)
+        if self.hs:
+            self._hs_codes, self._hs_points, self._hs_offsets = _core.build_huffman(counts)
+        else:
+            self._hs_codes = np.zeros(0, dtype=np.uint8)
+            self._hs_points = np.zeros(0, dtype=np.int32)
+            self._hs_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+
+    def _make_config(self):
+        return _core.TrainConfig(
+            self.wv.vectors, self.syn1neg, self.syn1, self._keep_threshold,
+            self._alias_threshold, self._alias_index, self._hs_codes, self._hs_points,
+            self._hs_offsets, sg=self.sg, negative=self.negative, hs=self.hs, window=self.window,
+            shrink_windows=self.shrink_windows, cbow_mean=bool(self.cbow_mean),
+            exact_sigmoid=self.exact_sigmoid, batch_mode=self.batch_mode)
+
+    # ------------------------------------------------------------------ training
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=None, **kwargs):
+        """Train for ``epochs`` passes over the corpus; the learning rate decays linearly from
+        ``start_alpha`` (default ``alpha``) to ``end_alpha`` (default ``min_alpha``) over all epochs.
+
+        As in gensim, ``epochs`` and one of ``total_examples`` (sentences per epoch) or
+        ``total_words`` (raw words per epoch) are required, for the learning-rate schedule and progress.
+        Returns ``(effective_words, raw_words)`` summed over epochs, like gensim.
+        """
+        if kwargs:
+            raise TypeError(f"train() got unexpected keyword arguments {sorted(kwargs)}")
+        if self.vocab is None or len(self.vocab) == 0:
+            raise RuntimeError("you must first build the vocabulary before training the model: call "
+                               "build_vocab(corpus) (or pass the corpus to Word2Vec(...))")
+        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "train")
+        if epochs is None:
+            raise ValueError("train() needs an explicit epochs count: pass epochs=model.epochs")
+        epochs = _check_int("epochs", epochs, 0)
+        if total_examples is None and total_words is None:
+            if corpus_file is not None:
+                total_words = self.corpus_total_words
+            else:
+                raise ValueError(
+                    "train() needs total_examples or total_words, for the learning-rate schedule and "
+                    "progress: pass total_examples=model.corpus_count if the corpus is the one given "
+                    "to build_vocab")
+        total_examples = _check_int("total_examples", total_examples, 0, allow_none=True)
+        total_words = _check_int("total_words", total_words, 0, allow_none=True)
+        start_alpha = _check_float("start_alpha", self.alpha if start_alpha is None else start_alpha,
+                                   minimum=0.0)
+        end_alpha = _check_float("end_alpha", self.min_alpha if end_alpha is None else end_alpha,
+                                 minimum=0.0)
+        self.callbacks = callbacks = tuple(callbacks)   # gensim: train() replaces the callbacks
+        show_progress = self.progress if progress is None else bool(progress)
+        expected_words = self._expected_words(total_examples, total_words)
+
+        config = self._make_config()
+        rngs = self._worker_rngs()
+        self.compute_loss = self.compute_loss or bool(compute_loss)
+
+        _call(callbacks, "on_train_begin", self)
+        start = time.perf_counter()
+        trained_effective, trained_raw = 0, 0
+        try:
+            for epoch in range(epochs):
+                _call(callbacks, "on_epoch_begin", self)
+                batches = self._batches(corpus_iterable, corpus_file)
+                alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
+                stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
+                                   show_progress, report_delay, epoch, expected_words)
+                trained_effective += stats.effective_words
+                trained_raw += stats.raw_words
+                self.loss_history.append(stats.loss)
+                self.running_training_loss = stats.loss
+                self.epochs_trained += 1
+                if not (math.isfinite(stats.loss) and np.isfinite(self.wv.vectors).all()):
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1} (non-finite loss or weights) with "
+                        f"alpha={start_alpha}: lower the learning rate (alpha)")
+                logger.info("EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
+                            "%.0f effective words/s, loss %.4g", epoch + 1, stats.raw_words,
+                            stats.effective_words, stats.seconds,
+                            stats.effective_words / max(stats.seconds, 1e-9), stats.loss)
+                _call(callbacks, "on_epoch_end", self)
+        finally:
+            self._rng_states = [rng.state for rng in rngs]
+            self.total_train_time += time.perf_counter() - start
+            self.wv.invalidate_norms()   # the kernels wrote into wv.vectors in place
+        self.train_count += 1
+        _call(callbacks, "on_train_end", self)
+        return trained_effective, trained_raw
+
+    def _expected_words(self, total_examples, total_words):
+        if total_words:
+            return total_words
+        if total_examples and self.corpus_count:
+            return max(1, round(self.corpus_total_words * total_examples / self.corpus_count))
+        return max(1, self.corpus_total_words)
+
+    def _worker_rngs(self):
+        rngs = [_core.Rng(self.seed * RNG_STREAM_STRIDE + t) for t in range(self.workers)]
+        if self._rng_states is not None:
+            for rng, state in zip(rngs, self._rng_states):
+                rng.state = state
+        return rngs
+
+    def _batches(self, corpus_iterable, corpus_file):
+        if corpus_file is not None:
+            return iter_file_batches(corpus_file, self._vocab_hash(), batch_bytes=FILE_BATCH_BYTES,
+                                     max_sentence_length=MAX_SENTENCE_LENGTH)
+        return iter_id_batches(corpus_iterable, self.vocab.key_to_index, batch_words=self.batch_words,
+                               max_sentence_length=MAX_SENTENCE_LENGTH)
+
+    def _vocab_hash(self):
+        from ._text import VocabHash
+        cached = getattr(self, "_hash_cache", None)
+        if cached is None or cached[0] is not self.vocab or cached[1] != len(self.vocab):
+            cached = (self.vocab, len(self.vocab), VocabHash(list(self.vocab.index_to_key)))
+            self._hash_cache = cached
+        return cached[2]
+
+    def get_latest_training_loss(self):
+        """Summed loss of the last trained epoch (float64; 0.0 before training)."""
+        return self.running_training_loss
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path):
+        """Save the full model (weights, vocabulary with counts, hyperparameters, training state) in
+        fastw2v's native format: an archive of .npy arrays plus JSON metadata, never pickled."""
+        from .io import save_native
+
+        arrays = {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "syn1": self.syn1,
+                  "counts": self.vocab.counts if self.vocab is not None else np.zeros(0, np.int64)}
+        meta = {"format": NATIVE_FORMAT, "version": NATIVE_VERSION,
+                "params": self._params(),
+                "index_to_key": list(self.vocab.index_to_key) if self.vocab is not None else None,
+                "state": {"corpus_count": self.corpus_count,
+                          "corpus_total_words": self.corpus_total_words,
+                          "loss_history": list(self.loss_history),
+                          "running_training_loss": self.running_training_loss,
+                          "train_count": self.train_count, "epochs_trained": self.epochs_trained,
+                          "total_train_time": self.total_train_time,
+                          "rng_states": self._rng_states}}
+        save_native(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load a model written by ``save``; ``mmap="r"`` maps the weight matrices read-only."""
+        from .io import VectorFileError, load_native
+
+        arrays, meta = load_native(path, mmap=mmap)
+        if meta.get("format") != NATIVE_FORMAT:
+            raise VectorFileError(f"{path}: not a fastw2v Word2Vec model (format "
+                                  f"{meta.get('format')!r}); use KeyedVectors.load for word vectors")
+        if meta.get("version") != NATIVE_VERSION:
+            raise VectorFileError(f"{path}: unsupported model version {meta.get('version')!r}")
+        try:
+            model = cls(**meta["params"])
+            state = meta["state"]
+            words = meta["index_to_key"]
+            if words is not None:
+                counts = np.asarray(arrays["counts"], dtype=np.int64)
+                if len(words) != len(counts) or arrays["vectors"].shape != (len(words), model.vector_size):
+                    raise ValueError("vocabulary, counts and vectors disagree in size")
+                model.vocab = Vocabulary.from_dict({"words": words, "counts": counts.tolist()})
+                model._set_wv(np.asarray(arrays["vectors"]) if mmap is None else arrays["vectors"])
+                model.syn1neg = arrays["syn1neg"]
+                model.syn1 = arrays["syn1"]
+                model._prepare_tables()
+            for key in ("corpus_count", "corpus_total_words", "running_training_loss", "train_count",
+                        "epochs_trained", "total_train_time"):
+                setattr(model, key, state[key])
+            model.loss_history = list(state["loss_history"])
+            model._rng_states = state["rng_states"]
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, VectorFileError):
+                raise
+            raise VectorFileError(f"{path}: inconsistent model file ({exc})") from None
+        return model
+
+    def _params(self):
+        return {"vector_size": self.vector_size, "alpha": self.alpha, "window": self.window,
+                "min_count": self.min_count, "max_vocab_size": self.max_vocab_size,
+                "sample": self.sample, "seed": self.seed, "workers": self.workers,
+                "min_alpha": self.min_alpha, "sg": self.sg, "hs": self.hs, "negative": self.negative,
+                "ns_exponent": self.ns_exponent, "cbow_mean": self.cbow_mean, "epochs": self.epochs,
+                "null_word": self.null_word, "sorted_vocab": self.sorted_vocab,
+                "batch_words": self.batch_words, "compute_loss": self.compute_loss,
+                "max_final_vocab": self.max_final_vocab, "shrink_windows": self.shrink_windows,
+                "batch_mode": self.batch_mode, "exact_sigmoid": self.exact_sigmoid}
+
+    def __repr__(self):
+        size = len(self.vocab) if self.vocab is not None else 0
+        return (f"Word2Vec<vocab={size}, vector_size={self.vector_size}, alpha={self.alpha}, "
+                f"{'sg' if self.sg else 'cbow'}, {'hs' if self.hs else ''}"
+                f"{'+' if self.hs and self.negative else ''}"
+                f"{f'negative={self.negative}' if self.negative else ''}>")
+
+
+def _call(callbacks, method, model):
+    for callback in callbacks:
+        hook = getattr(callback, method, None)
+        if hook is not None:
+            hook(model)
+
+
+def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):
+    """Learning rate as a function of raw words done in this epoch: linear over all epochs."""
+    def alpha_at(words_done):
+        progress = (epoch + min(words_done / expected_words, 1.0)) / max(epochs, 1)
+        return start_alpha - (start_alpha - end_alpha) * progress
+    return alpha_at
+
+
+class _EpochStats:
+    def __init__(self):
+        self.effective_words = 0
+        self.raw_words = 0
+        self.loss = 0.0
+        self.seconds = 0.0
+
+
+def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
+               epoch, expected_words):
+    """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
+
+    Every worker keeps its own float64 loss and word tallies (no shared counters); they are summed at
+    the end. An exception in the reader (e.g. KeyboardInterrupt) or in a worker stops all threads before
+    it propagates.
+    """
+    jobs = queue.Queue(maxsize=max(1, queue_factor * workers))
+    tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
+    errors = []
+    stop = threading.Event()
+
+    def work(t):
+        rng, tally = rngs[t], tallies[t]
+        while True:
+            job = jobs.get()
+            if job is None or stop.is_set():
+                return
+            tokens, offsets, a0, a1 = job
+            try:
+                kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)
+                if not math.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"training diverged (non-finite loss in a batch at learning rate {a0:.4g}): "
+                        "lower the learning rate (alpha)")
+            except BaseException as exc:  # reported to the reader thread, which re-raises
+                errors.append(exc)
+                stop.set()
+                return
+            tally[0] += kept
+            tally[1] += loss
+
+    threads = [threading.Thread(target=work, args=(t,), name=f"fastw2v-worker-{t}", daemon=True)
+               for t in range(workers)]
+    stats = _EpochStats()
+    bar = _progress_bar(show_progress, epoch, expected_words)
+    start = last_report = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    raw_done = 0
+    finished = False
+    try:
+        for batch in batches:
+            if stop.is_set():
+                break
+            a0 = alpha_at(raw_done)
+            raw_done += batch.raw_words
+            a1 = alpha_at(raw_done)
+            if len(batch.tokens):
+                _put(jobs, (batch.tokens, batch.offsets, a0, a1), stop)
+            bar.update(batch.raw_words)
+            now = time.perf_counter()
+            if now - last_report >= report_delay:
+                last_report = now
+                loss = sum(t[1] for t in tallies)
+                rate = raw_done / max(now - start, 1e-9)
+                bar.set_postfix_str(f"alpha={a1:.5f} loss={loss:.4g} {rate:,.0f} words/s", refresh=False)
+                if not show_progress:
+                    logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s, alpha %.5f",
+                                epoch + 1, 100.0 * raw_done / expected_words, rate, a1)
+        finished = True
+    finally:
+        # Normal end or interruption: let each worker finish its current batch, then stop.
+        if stop.is_set() or not finished:
+            stop.set()
+            _drain(jobs)
+        for _ in threads:
+            _put(jobs, None, None)
+        for thread in threads:
+            thread.join()
+        bar.close()
+    if errors:
+        raise errors[0]
+    stats.seconds = time.perf_counter() - start
+    stats.raw_words = raw_done
+    stats.effective_words = int(sum(t[0] for t in tallies))
+    stats.loss = float(sum(t[1] for t in tallies))
+    return stats
+
+
+def _put(jobs, item, stop):
+    while True:
+        try:
+            jobs.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            if stop is not None and stop.is_set():
+                return
+
+
+def _drain(jobs):
+    try:
+        while True:
+            jobs.get_nowait()
+    except queue.Empty:
+        pass
+
+
+def _progress_bar(show, epoch, expected_words):
+    if not show:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+    return tqdm(total=expected_words, unit="word", unit_scale=True, desc=f"epoch {epoch + 1}",
+                leave=False)

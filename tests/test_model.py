@@ -1,0 +1,280 @@
+"""Behaviour tests of fastw2v.Word2Vec: gensim-compatible API, training quality, loss, determinism."""
+import gzip
+import inspect
+import logging
+
+import numpy as np
+import pytest
+
+from fastw2v import Word2Vec
+from fastw2v.model import TrainingDivergedError
+from planted import neighbour_purity, planted_corpus
+
+SENTENCES, TOPICS = planted_corpus()
+SMALL = dict(vector_size=24, window=3, min_count=1, epochs=5, seed=7, sample=0)
+
+
+def write_corpus(path, sentences, compress=False):
+    text = "\n".join(" ".join(s) for s in sentences) + "\n"
+    if compress:
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# ---------------------------------------------------------------- gensim compatibility
+
+GENSIM_DEFAULTS = dict(
+    sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5, min_count=5,
+    max_vocab_size=None, sample=1e-3, seed=1, workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5,
+    ns_exponent=0.75, cbow_mean=1, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+    batch_words=10000, compute_loss=False, callbacks=(), shrink_windows=True, max_final_vocab=None)
+
+
+def test_constructor_has_gensim_names_and_defaults():
+    params = inspect.signature(Word2Vec.__init__).parameters
+    for name, default in GENSIM_DEFAULTS.items():
+        assert name in params, name
+        assert params[name].default == default, name
+
+
+def test_constructor_matches_installed_gensim():
+    gensim_models = pytest.importorskip("gensim.models", reason="gensim not installed: comparison skipped")
+    ours = inspect.signature(Word2Vec.__init__).parameters
+    theirs = inspect.signature(gensim_models.Word2Vec.__init__).parameters
+    for name, param in theirs.items():
+        if name in ("self", "kwargs", "hashfxn"):
+            continue
+        assert name in ours, name
+        assert ours[name].default == param.default, name
+    for method in ("build_vocab", "train", "build_vocab_from_freq"):
+        theirs = inspect.signature(getattr(gensim_models.Word2Vec, method)).parameters
+        ours_m = inspect.signature(getattr(Word2Vec, method)).parameters
+        for name, param in theirs.items():
+            if name in ("self", "kwargs"):
+                continue
+            assert name in ours_m, f"{method}({name})"
+            assert ours_m[name].default == param.default, f"{method}({name})"
+
+
+@pytest.mark.parametrize("mode", [dict(sg=1), dict(sg=0), dict(sg=1, hs=1, negative=0),
+                                  dict(sg=0, hs=1, negative=0), dict(sg=0, cbow_mean=0),
+                                  dict(sg=1, hs=1, negative=3)])
+def test_modes_learn_planted_topics(mode):
+    model = Word2Vec(SENTENCES, workers=2, **{**SMALL, **mode})
+    assert neighbour_purity(model.wv, TOPICS) > 0.9
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_loss_decreases_per_epoch_and_is_float64():
+    model = Word2Vec(SENTENCES, workers=2, sg=1, **{**SMALL, "epochs": 4})
+    history = model.loss_history
+    assert len(history) == 4
+    assert all(isinstance(x, float) for x in history)
+    assert history[-1] < history[0]
+    assert all(b < a * 1.02 for a, b in zip(history, history[1:]))
+    assert model.get_latest_training_loss() == history[-1]
+
+
+def test_loss_does_not_saturate_like_float32():
+    # gensim's float32 running loss stops growing near 2**24 increments; ours is float64 per thread.
+    model = Word2Vec(SENTENCES * 4, workers=2, sg=1, **{**SMALL, "epochs": 1})
+    one = model.get_latest_training_loss()
+    assert one > 0
+    model2 = Word2Vec(SENTENCES * 8, workers=2, sg=1, **{**SMALL, "epochs": 1})
+    assert model2.get_latest_training_loss() > 1.6 * one
+
+
+def test_single_worker_is_bitwise_reproducible():
+    a = Word2Vec(SENTENCES, workers=1, sg=1, **{**SMALL, "sample": 1e-3})
+    b = Word2Vec(SENTENCES, workers=1, sg=1, **{**SMALL, "sample": 1e-3})
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert np.array_equal(a.syn1neg, b.syn1neg)
+    assert a.loss_history == b.loss_history
+    c = Word2Vec(SENTENCES, workers=1, sg=1, **{**SMALL, "sample": 1e-3, "seed": 8})
+    assert not np.array_equal(a.wv.vectors, c.wv.vectors)
+
+
+def test_corpus_file_mode_matches_iterable_mode(tmp_path):
+    path = write_corpus(tmp_path / "c.txt.gz", SENTENCES, compress=True)
+    a = Word2Vec(corpus_file=path, workers=1, sg=1, **SMALL)
+    b = Word2Vec(SENTENCES, workers=1, sg=1, **SMALL)
+    assert a.wv.index_to_key == b.wv.index_to_key
+    assert a.corpus_total_words == b.corpus_total_words == sum(map(len, SENTENCES))
+    assert neighbour_purity(a.wv, TOPICS) > 0.9
+    # Same tokens, same ids, same sentence boundaries: the same training run.
+    np.testing.assert_allclose(a.wv.vectors, b.wv.vectors, rtol=1e-4, atol=1e-5)
+
+
+def test_learning_rate_decays_linearly_to_min_alpha():
+    seen = []
+
+    class Spy:
+        def on_epoch_end(self, model):
+            seen.append(model.epochs_trained)
+
+    model = Word2Vec(SENTENCES[:200], workers=1, callbacks=[Spy()], **SMALL)
+    assert seen == [1, 2, 3, 4, 5]
+    from fastw2v.model import _alpha_schedule
+    first = _alpha_schedule(0.025, 0.0001, 5, 0, 1000)
+    last = _alpha_schedule(0.025, 0.0001, 5, 4, 1000)
+    assert first(0) == pytest.approx(0.025)
+    assert first(1000) == pytest.approx(0.025 - (0.025 - 0.0001) / 5)
+    assert last(1000) == pytest.approx(0.0001)
+    assert model.epochs_trained == 5
+
+
+def test_train_returns_word_counts_and_respects_explicit_epochs():
+    model = Word2Vec(**SMALL)
+    model.build_vocab(SENTENCES)
+    effective, raw = model.train(SENTENCES, total_examples=model.corpus_count, epochs=2)
+    assert raw == 2 * sum(map(len, SENTENCES))
+    assert 0 < effective <= raw
+    assert len(model.loss_history) == 2
+
+
+def test_build_vocab_update_adds_words_and_keeps_ids():
+    model = Word2Vec(SENTENCES, workers=1, **SMALL)
+    before = {w: model.wv.key_to_index[w] for w in model.wv.index_to_key}
+    old_vectors = model.wv.vectors.copy()
+    extra = [["brandnew", "t0w1", "t0w2", "other"] for _ in range(20)]
+    model.build_vocab(extra, update=True)
+    assert "brandnew" in model.wv and "other" in model.wv
+    assert all(model.wv.key_to_index[w] == i for w, i in before.items())
+    assert np.array_equal(model.wv.vectors[: len(old_vectors)], old_vectors)
+    model.train(extra, total_examples=len(extra), epochs=2)
+    assert np.isfinite(model.wv.vectors).all()
+    assert model.wv.get_vecattr("brandnew", "count") == 20
+
+
+def test_build_vocab_from_freq():
+    model = Word2Vec(min_count=2, vector_size=8)
+    model.build_vocab_from_freq({"a": 5, "b": 3, "c": 1})
+    assert model.wv.index_to_key == ["a", "b"]
+    model.train([["a", "b", "a"]] * 10, total_examples=10, epochs=1)
+
+
+def test_callbacks_run_in_gensim_order():
+    events = []
+
+    class Recorder:
+        def on_train_begin(self, model):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, model):
+            events.append("epoch_begin")
+
+        def on_epoch_end(self, model):
+            events.append("epoch_end")
+
+        def on_train_end(self, model):
+            events.append("train_end")
+
+    Word2Vec(SENTENCES[:100], callbacks=[Recorder()], **{**SMALL, "epochs": 2})
+    assert events == ["train_begin", "epoch_begin", "epoch_end", "epoch_begin", "epoch_end", "train_end"]
+
+
+def test_gensim_callback_subclass_works_unchanged():
+    callbacks = pytest.importorskip("gensim.models.callbacks", reason="gensim not installed")
+
+    class EpochLogger(callbacks.CallbackAny2Vec):
+        def __init__(self):
+            self.epoch = 0
+            self.losses = []
+
+        def on_epoch_end(self, model):
+            self.epoch += 1
+            self.losses.append(model.get_latest_training_loss())
+
+    logger_cb = EpochLogger()
+    Word2Vec(SENTENCES[:200], callbacks=[logger_cb], compute_loss=True, **{**SMALL, "epochs": 3})
+    assert logger_cb.epoch == 3 and all(x > 0 for x in logger_cb.losses)
+
+
+def test_progress_bar_and_logging(caplog):
+    with caplog.at_level(logging.INFO, logger="fastw2v.model"):
+        Word2Vec(SENTENCES[:300], progress=True, **{**SMALL, "epochs": 1})
+        Word2Vec(SENTENCES[:300], **{**SMALL, "epochs": 1})
+    assert any("EPOCH 1" in r.getMessage() for r in caplog.records)
+
+
+def test_save_load_roundtrip_and_continue_training(tmp_path):
+    model = Word2Vec(SENTENCES, workers=1, sg=1, **SMALL)
+    path = tmp_path / "model.fw2v"
+    model.save(path)
+    loaded = Word2Vec.load(path)
+    assert loaded.wv.index_to_key == model.wv.index_to_key
+    assert np.array_equal(loaded.wv.vectors, model.wv.vectors)
+    assert np.array_equal(loaded.syn1neg, model.syn1neg)
+    assert loaded.loss_history == model.loss_history
+    assert loaded.sg == 1 and loaded.window == 3
+    # Continuing training from the loaded model equals continuing the original one (workers=1).
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    loaded.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    assert np.array_equal(loaded.wv.vectors, model.wv.vectors)
+    mapped = Word2Vec.load(path, mmap="r")
+    assert mapped.wv.most_similar("t0w0", topn=1)
+
+
+# ---------------------------------------------------------------- misuse and bad input
+
+def test_generator_is_rejected_with_advice():
+    with pytest.raises(TypeError, match="restartable"):
+        Word2Vec((s for s in SENTENCES), **SMALL)
+
+
+def test_train_before_build_vocab():
+    with pytest.raises(RuntimeError, match="build the vocabulary"):
+        Word2Vec(**SMALL).train(SENTENCES, total_examples=10, epochs=1)
+
+
+def test_train_needs_total_examples_and_epochs():
+    model = Word2Vec(**SMALL)
+    model.build_vocab(SENTENCES)
+    with pytest.raises(ValueError, match="total_examples"):
+        model.train(SENTENCES, epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        model.train(SENTENCES, total_examples=model.corpus_count)
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(vector_size=0), "vector_size"), (dict(vector_size=-3), "vector_size"),
+    (dict(window=0), "window"), (dict(workers=0), "workers"), (dict(negative=-1), "negative"),
+    (dict(alpha=float("nan")), "alpha"), (dict(alpha=float("inf")), "alpha"), (dict(alpha=0), "alpha"),
+    (dict(min_alpha=-1.0), "min_alpha"), (dict(sample=-0.1), "sample"), (dict(epochs=0), "epochs"),
+    (dict(vector_size=2.5), "vector_size"), (dict(sg=2), "sg"), (dict(batch_mode="turbo"), "batch_mode"),
+])
+def test_bad_hyperparameters_name_the_parameter(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        Word2Vec(SENTENCES, **{**SMALL, **kwargs})
+
+
+def test_no_objective_is_rejected():
+    with pytest.raises(ValueError, match="negative=0 and hs=0"):
+        Word2Vec(SENTENCES, hs=0, negative=0)
+
+
+def test_string_sentence_is_rejected():
+    with pytest.raises(TypeError, match="str"):
+        Word2Vec(["this is a sentence", "and another"], min_count=1)
+
+
+def test_empty_and_all_rare_corpora():
+    with pytest.raises(ValueError, match="empty"):
+        Word2Vec([], min_count=1)
+    with pytest.raises(ValueError, match="min_count"):
+        Word2Vec([["a", "b"], ["c"]], min_count=5)
+
+
+def test_missing_corpus_file_is_named(tmp_path):
+    missing = str(tmp_path / "nope.txt")
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        Word2Vec(corpus_file=missing)
+
+
+def test_divergence_is_detected_and_names_alpha():
+    with pytest.raises(TrainingDivergedError, match="alpha"):
+        Word2Vec(SENTENCES, workers=1, sg=1, exact_sigmoid=True, negative=5,
+                 **{**SMALL, "alpha": 1e30, "epochs": 2})
