@@ -7,7 +7,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 WORDS_PER_S_DEFINITION = (
@@ -87,10 +86,13 @@ def machine_info(repo_root, child_thread_env):
     cpuinfo = _read("/proc/cpuinfo")
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
                   if line.startswith("model name")), platform.processor() or None)
-    cores = {(block.get("physical id"), block.get("core id"))
-             for block in ({k.strip(): v.strip() for k, v in (line.split(":", 1) for line in chunk.splitlines()
-                                                             if ":" in line)}
-                           for chunk in cpuinfo.split("\n\n")) if "core id" in block}
+    cores, package = set(), None
+    for line in cpuinfo.splitlines():  # physical cores = distinct (physical id, core id)
+        key, _, value = (part.strip() for part in line.partition(":"))
+        if key == "physical id":
+            package = value
+        elif key == "core id":
+            cores.add((package, value))
     mem_kib = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
                     if line.startswith("MemTotal:")), None)
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
@@ -112,7 +114,8 @@ def machine_info(repo_root, child_thread_env):
 
 
 def machine_line(m):
-    cores = f"{m['physical_cores']} cores / {m['logical_cpus']} threads" if m["physical_cores"] else f"{m['logical_cpus']} CPUs"
+    cores = (f"{m['physical_cores']} cores / {m['logical_cpus']} threads" if m["physical_cores"]
+             else f"{m['logical_cpus']} CPUs")
     return f"{m['cpu_model']}, {cores}, {m['ram_gib']} GiB RAM, {m['os']}, {m['python']}"
 
 
@@ -146,6 +149,7 @@ def summarise(runs, systems):
             "system": key[0], "sg": key[1], "mode": "sg" if key[1] else "cbow", "workers": key[2],
             "status": "FAILED" if failed else "ok", "repetitions": len(group), "succeeded": len(ok),
             "error": failed[0].get("error") if failed else None,
+            "quality_errors": [r["quality_error"] for r in ok if r.get("quality_error")],
         }
         for field in ("train_s", "total_s", "words_per_s", "peak_rss_mib", "wordsim_spearman", "analogy_acc"):
             row[field] = _median([r.get(field) for r in ok])
@@ -219,7 +223,9 @@ def write_markdown(path, report):
     lines = [
         "# fastw2v side-by-side benchmark" + (" (smoke run: plumbing check, figures meaningless)" if s["smoke"] else ""),
         "",
-        f"{m['date_utc']} on {machine_line(m)}; git {m['git'] or 'unknown'}.",
+        f"{m['date_utc']} on {machine_line(m)}; git {m['git'] or 'unknown'}. Load average (1, 5, 15 min) "
+        f"before the runs {m.get('loadavg_before_runs')}, after {m.get('loadavg_after_runs')}: a load above "
+        f"the CPU count means other work shared the machine and the speeds are pessimistic.",
         "",
         f"Corpus `{s['corpus_name']}`: {s['corpus_words']:,} raw words, {s['corpus_lines']:,} lines. "
         f"Hyperparameters: dim {hp['dim']}, window {hp['window']}, negative {hp['negative']}, "
@@ -248,6 +254,10 @@ def write_markdown(path, report):
             lines.append(f"- {r['system']} {r['mode']} workers {r['workers']} "
                          f"({r['repetitions'] - r['succeeded']} of {r['repetitions']} repetitions): `{last[-1]}`")
         lines += ["", "(full output in report.json, runs[].error)", ""]
+    bad_quality = [r for r in report["summary"] if r.get("quality_errors")]
+    if bad_quality:
+        lines += ["**Quality evaluation FAILED:** " + "; ".join(
+            f"{r['system']} {r['mode']} workers {r['workers']}: `{r['quality_errors'][0]}`" for r in bad_quality), ""]
     lines += ["## What each system ran", "", "First successful run of each; workers and seed vary per run.", ""]
     for name, info in report["systems"].items():
         if info.get("call"):

@@ -296,6 +296,7 @@ def _run_word2vec_c(cfg):
         "train_s": t2 - t1,
         "vocab_size": int(vocab) if vocab else None,
         "tool_maxrss_kib": usage.ru_maxrss,
+        "output_tail": out.tail(3),
         "call": " ".join(cmd[:1] + [a if a not in (cfg.corpus, cfg.vectors) else "PATH" for a in cmd[1:]]),
         "notes": [] if out.marker_time else ["vocabulary end not seen in output: train_s includes the vocab scan"],
     }
@@ -367,6 +368,7 @@ def _run_fasttext(cfg):
         # From the end of the vocabulary scan: includes allocating and initialising the matrices.
         "train_s": t2 - t1,
         "vocab_size": len(words),
+        "output_tail": out.tail(3),
         "call": f"fasttext.train_unsupervised(PATH, {args})",
         "notes": notes,
     }

@@ -88,8 +88,8 @@ def test_train_batch_words_per_second(benchmark, corpus, mode):
     benchmark.extra_info.update(
         mode=mode, dim=DIM, window=WINDOW, negative=negative, sample=SAMPLE, vocab=V,
         words_per_s=round(words_per_s), kept_words_per_s=round(result[0] / seconds),
-        reference_words_per_s=round(reference_rate), speedup_vs_reference=round(words_per_s / reference_rate, 1),
-        machine=MACHINE)
+        reference_words_per_s=round(reference_rate),
+        speedup_vs_reference=round(words_per_s / reference_rate, 1), machine=MACHINE)
     print(f"\n{mode}: {words_per_s:,.0f} words/s (reference {reference_rate:,.0f}, "
           f"x{words_per_s / reference_rate:,.0f})")
 

@@ -38,7 +38,7 @@ if REPO_ROOT not in sys.path:
     sys.path.append(REPO_ROOT)
 
 import _report  # noqa: E402
-from _systems import SYSTEMS, RunConfig, Unavailable  # noqa: E402
+from _systems import ALPHA, SYSTEMS, RunConfig, Unavailable  # noqa: E402
 
 SHARED_CORPORA = os.path.join(REPO_ROOT, os.pardir, "shared", "corpora")
 DEV_CORPUS = "en-mixed-dev.txt.gz"
@@ -65,7 +65,7 @@ def build_parser():
     p.add_argument("--epochs", type=int, default=None, help=f"epochs (default 1; --smoke: {SMOKE_EPOCHS})")
     p.add_argument("--workers", default="1,2", help="comma list of worker-thread counts (default 1,2)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved repetitions, medians reported (default 3)")
-    p.add_argument("--seeds", default=None, help="comma list; repetition r uses seed r mod len (default 1..repeats)")
+    p.add_argument("--seeds", default=None, help="comma list; repetition r uses seeds[r mod len] (default 1..repeats)")
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--negative", type=int, default=5)
@@ -209,25 +209,29 @@ def _maxrss_mib(kib_or_bytes):
 
 
 def spawn(cmd, env, timeout, log_path):
-    """Run ``cmd`` in a new session; return (exit code, wall s, peak RSS MiB, timed out)."""
+    """Run ``cmd`` in a new session; return (exit code, wall s, rusage, timed out)."""
     with open(log_path, "wb") as log:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         timed_out = False
-        while True:
-            # WNOHANG polling instead of a blocking wait4 so that a hung run can be killed.
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGKILL)  # the session: word2vec.c runs as a grandchild
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
+        try:
+            while True:
+                # WNOHANG polling instead of a blocking wait4 so that a hung run can be killed.
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() - t0 > timeout:
+                    timed_out = True
+                    os.killpg(proc.pid, signal.SIGKILL)  # the whole session: word2vec.c is a grandchild
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.02)
+        except BaseException:  # Ctrl-C: leave no training running behind
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, wall, _maxrss_mib(usage.ru_maxrss), timed_out
+    return proc.returncode, wall, usage, timed_out
 
 
 def _tail(path, n=25):
@@ -318,9 +322,14 @@ def _compare(args, names, sgs, workers, seeds, out_dir, work):
         for run in runs:
             vectors = run.pop("vectors_path", None)
             if vectors and run["status"] == "ok" and (args.quality == "all" or run["rep"] == 0):
-                run.update(evaluator.evaluate(vectors))
-                log(f"quality {run['system']} {run['mode']} w{run['workers']} rep {run['rep'] + 1}: "
-                    f"wordsim {run.get('wordsim_spearman')}, analogy {run.get('analogy_acc')}")
+                what = f"{run['system']} {run['mode']} w{run['workers']} rep {run['rep'] + 1}"
+                try:
+                    run.update(evaluator.evaluate(vectors))
+                except Exception as exc:  # keep the timings of a long benchmark; fail loudly at the end
+                    run["quality_error"] = f"{type(exc).__name__}: {exc}"
+                    log(f"*** quality evaluation of {what} FAILED: {run['quality_error']}")
+                else:
+                    log(f"quality {what}: wordsim {run.get('wordsim_spearman')}, analogy {run.get('analogy_acc')}")
             if vectors and os.path.exists(vectors) and not args.keep_work:
                 os.remove(vectors)
     evaluator_note = evaluator.description if evaluator.available else f"none ({evaluator.description})"
@@ -343,7 +352,7 @@ def _compare(args, names, sgs, workers, seeds, out_dir, work):
             "repeats": args.repeats, "seeds": seeds, "slice_words": args.slice_words,
             "hyperparameters": {"dim": args.dim, "window": args.window, "negative": args.negative,
                                 "sample": args.sample, "min_count": args.min_count,
-                                "alpha": {"sg": 0.025, "cbow": 0.05}},
+                                "alpha": {"sg": ALPHA[1], "cbow": ALPHA[0]}},
             "rss_floor_mib": rss_floor,
             "blas_threads_note": (f"{args.blas_threads}" if args.blas_threads > 0 else "inherited"),
             "eval_files": {"wordsim": wordsim, "questions": questions}, "quality": args.quality,
@@ -363,7 +372,7 @@ def _compare(args, names, sgs, workers, seeds, out_dir, work):
         _report.update_readme(os.path.join(HERE, "README.md"), report, out_dir)
     print(_report.markdown_table(report["summary"]))
     print(f"\nreport: {out_dir}/report.md, report.json" + (", chart.png" if report["chart"] else f" ({chart_note})"))
-    failed = sorted({r["system"] for r in runs if r["status"] == "FAILED"})
+    failed = sorted({r["system"] for r in runs if r["status"] == "FAILED" or r.get("quality_error")})
     if failed:
         log(f"\n*** FAILED: {', '.join(failed)} (see report.md) ***")
         return 1
@@ -382,9 +391,11 @@ def _one_run(args, name, sg, w, rep, seed, corpus, corpus_words, env, work, log)
     if vectors:
         cmd += ["--vectors", vectors]
     log_path = os.path.join(work, "logs", f"{tag}.log")
-    rc, wall, rss, timed_out = spawn(cmd, env, args.timeout, log_path)
+    rc, wall, usage, timed_out = spawn(cmd, env, args.timeout, log_path)
+    rss = _maxrss_mib(usage.ru_maxrss)
+    # cpu_s / process_s below the worker count while training dominates means the machine was busy.
     run = {"system": name, "sg": sg, "mode": "sg" if sg else "cbow", "workers": w, "rep": rep, "seed": seed,
-           "exit_code": rc, "process_s": wall, "peak_rss_mib": rss}
+           "exit_code": rc, "process_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": rss}
     result = {}
     if os.path.exists(out_json):
         with open(out_json, encoding="utf-8") as f:

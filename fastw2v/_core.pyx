@@ -336,6 +336,8 @@ cdef class AliasSampler:
     cdef uint64_t _n
 
     def __init__(self, counts, power=0.75, seed=0):
+        if self.threshold is not None:    # the C pointers below must outlive any running draw
+            raise RuntimeError("an AliasSampler cannot be re-initialised; make a new one")
         power = _finite(power, "power")
         q = np.array(tables.alias_weights(counts, power), dtype=np.float64)   # own copy, overwritten
         cdef Py_ssize_t n = q.shape[0]
@@ -794,6 +796,8 @@ cdef class TrainConfig:
     def __init__(self, W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
                  hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True,
                  cbow_mean=True, exact_sigmoid=False, batch_mode="exact"):
+        if self.W_in is not None:         # running batches hold pointers into the held arrays
+            raise RuntimeError("a TrainConfig cannot be re-initialised; make a new one")
         _writable_float32(W_in, "W_in")
         cdef Py_ssize_t V = W_in.shape[0], D = W_in.shape[1]
         if V < 1 or V >= (1 << 31):

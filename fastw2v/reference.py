@@ -14,19 +14,18 @@ Arithmetic conventions shared with the C kernels:
 
 The module also re-exports the NumPy layers of the design notes from ``fastw2v.layers``.
 """
-import math
 
 import numpy as np
 
 from . import tables
 from .tables import (
-    ALIAS_FULL, KEEP_ALWAYS, RNG_GOLDEN, RNG_MASK, RNG_MIX1, RNG_MIX2, RNG_MULT, exact_log_sigmoid,
-    exact_sigmoid,
+    KEEP_ALWAYS, RNG_GOLDEN, RNG_MASK, RNG_MIX1, RNG_MIX2, RNG_MULT, exact_log_sigmoid, exact_sigmoid,
+    table_log_sigmoid, table_sigmoid,
 )
 
 __all__ = [
     "Rng", "AliasSampler", "dot32", "sgns_step", "cbow_step", "hs_step", "build_huffman",
-    "TrainConfig", "train_batch", "BATCH_MODES",
+    "TrainConfig", "train_batch", "BATCH_MODES", "table_sigmoid", "table_log_sigmoid",
 ]
 
 #: Batch kernel modes: "exact" (word2vec.c's draw order) and "shared_negatives" (skip-gram draws
@@ -128,11 +127,11 @@ def dot32(a, b):
 
 
 def _sigmoid(f, exact):
-    return exact_sigmoid(f) if exact else float(tables.table_sigmoid(f))
+    return exact_sigmoid(f) if exact else float(table_sigmoid(f))
 
 
 def _log_sigmoid(f, exact):
-    return exact_log_sigmoid(f) if exact else float(tables.table_log_sigmoid(f))
+    return exact_log_sigmoid(f) if exact else float(table_log_sigmoid(f))
 
 
 def _train_target(h, out_row, label, lr, neu1e, exact):
@@ -291,6 +290,14 @@ class TrainConfig:
         self.window, self.shrink_windows = int(window), bool(shrink_windows)
         self.cbow_mean, self.exact_sigmoid = bool(cbow_mean), bool(exact_sigmoid)
         self.batch_mode = batch_mode
+
+    @property
+    def vocab_size(self):
+        return self.W_in.shape[0]
+
+    @property
+    def vector_size(self):
+        return self.W_in.shape[1]
 
 
 def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):

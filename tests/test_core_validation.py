@@ -171,10 +171,15 @@ def _config_kwargs(**changes):
     return kw
 
 
-def _make_config(**changes):
+def _config_args(**changes):
     kw = _config_kwargs(**changes)
     positional = [kw.pop(k) for k in ("W_in", "W_out", "W_hs", "keep_threshold", "alias_threshold",
                                       "alias_index", "hs_codes", "hs_points", "hs_offsets")]
+    return positional, kw
+
+
+def _make_config(**changes):
+    positional, kw = _config_args(**changes)
     return _core.TrainConfig(*positional, **kw)
 
 
@@ -345,3 +350,24 @@ def test_embedding_backward_validation(name, value, exc):
     raises(exc, name, _core.embedding_backward, **kwargs)
     if before is not None:
         assert np.array_equal(kwargs["dW"], before)
+
+
+def test_sampler_and_config_cannot_be_re_initialised():
+    """A batch running without the GIL holds pointers into these objects' arrays: re-running
+    __init__ would free them under it, so it is refused."""
+    sampler = _core.AliasSampler([1, 2, 3])
+    with pytest.raises(RuntimeError, match="re-initialised"):
+        sampler.__init__([1, 2])
+    config = _make_config()
+    positional, kw = _config_args()
+    with pytest.raises(RuntimeError, match="re-initialised"):
+        config.__init__(*positional, **kw)
+
+
+def test_train_config_keeps_private_read_only_tables():
+    t = _tables()
+    config = _make_config(**t)
+    assert config.alias_index is not t["alias_index"]
+    assert not config.alias_index.flags.writeable and not config.hs_points.flags.writeable
+    t["alias_index"][:] = 10**6                       # the caller's array changes; the config's does not
+    assert config.alias_index.max() < V
