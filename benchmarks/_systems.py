@@ -292,7 +292,7 @@ def _run_word2vec_c(cfg):
     return {
         "vocab_s": t1 - t0,
         # From the end of the vocabulary scan to exit: includes InitNet, the 1e8-entry unigram
-        # table (about 0.2 s) and writing the binary vectors, which word2vec.c does not time apart.
+        # table (well under a second) and writing the binary vectors, which word2vec.c does not time apart.
         "train_s": t2 - t1,
         "vocab_size": int(vocab) if vocab else None,
         "tool_maxrss_kib": usage.ru_maxrss,

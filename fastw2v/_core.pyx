@@ -533,6 +533,58 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
     return loss
 
 
+cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
+                                    const int32_t* contexts, Py_ssize_t n_ctx, int32_t word,
+                                    const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
+                                    int32_t* targets, float* G, float* dT) noexcept nogil:
+    """One HogBatch step for a skip-gram centre word (``reference._shared_negatives_block``): all
+    scores from the weights before the step, then dT from the old context rows, the context rows from
+    the old target rows, and last the target rows. Scratch: targets[n_neg+1], G[n_ctx*(n_neg+1)],
+    dT[(n_neg+1)*D]. The target rows stay in L1 for the whole window, which is where the speed is."""
+    cdef Py_ssize_t n_t = 1, j, t, d
+    cdef float f, signed_f, g
+    cdef double s, loss = 0.0
+    cdef float* x
+    cdef float* row
+    cdef const float* src
+    cdef float* acc
+    targets[0] = word
+    for t in range(n_neg):
+        if negatives[t] != word:
+            targets[n_t] = negatives[t]
+            n_t += 1
+    for j in range(n_ctx):
+        x = w_in + <Py_ssize_t>contexts[j] * D
+        for t in range(n_t):
+            f = _dot(x, w_out + <Py_ssize_t>targets[t] * D, D)
+            signed_f = f if t == 0 else -f
+            if exact:
+                s = _exact_sigmoid(f)
+                loss -= _exact_log_sigmoid(signed_f)
+            else:
+                s = _SIG[_table_index(f)]
+                loss -= <double>_table_log_sigmoid(signed_f)
+            G[j * n_t + t] = <float>(((1.0 if t == 0 else 0.0) - s) * lr)
+    memset(dT, 0, n_t * D * sizeof(float))
+    for t in range(n_t):
+        acc = dT + t * D
+        for j in range(n_ctx):
+            g = G[j * n_t + t]
+            src = w_in + <Py_ssize_t>contexts[j] * D
+            for d in range(D):
+                acc[d] += g * src[d]
+    for j in range(n_ctx):
+        x = w_in + <Py_ssize_t>contexts[j] * D
+        for t in range(n_t):
+            g = G[j * n_t + t]
+            src = w_out + <Py_ssize_t>targets[t] * D
+            for d in range(D):
+                x[d] += g * src[d]
+    for t in range(n_t):
+        _add_to_row(w_out + <Py_ssize_t>targets[t] * D, dT + t * D, D)
+    return loss
+
+
 cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
                              bint mean, float* h) noexcept nogil:
     """h = sum of the context rows in order (float32), divided by n in float32 when ``mean``."""
@@ -898,7 +950,8 @@ cdef class TrainConfig:
 cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
                              const int64_t* offsets, Py_ssize_t n_sentences, double alpha_start,
                              double alpha_end, int32_t* sen, int32_t* context, int32_t* negs,
-                             float* neu1e, float* h, int64_t* kept_words) noexcept nogil:
+                             float* neu1e, float* h, int32_t* targets, float* G, float* dT,
+                             int64_t* kept_words) noexcept nogil:
     """The batch loop (docs/architecture.md, "Batch kernel"); returns the summed loss."""
     cdef uint64_t state = rng[0]
     cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
@@ -952,10 +1005,15 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     for k in range(m.negative):
                         _prefetch_row(m.w_out + <Py_ssize_t>negs[k] * D, D)
                 q = 0
+                n_ctx = 0
                 for c in range(lo, hi + 1):
                     if c == i:
                         continue
-                    pair_negs = negs if shared else negs + q * m.negative
+                    context[n_ctx] = sen[c]
+                    n_ctx += 1
+                    if shared and not m.hs:
+                        continue
+                    pair_negs = negs + q * m.negative
                     q += 1
                     if not shared and q < n_pairs and m.negative:
                         for k in range(m.negative):
@@ -965,10 +1023,13 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     if m.hs:
                         loss += _hs_block(row, m.w_hs, D, path_codes, path_points, path_len, lr,
                                           m.exact, neu1e)
-                    if m.negative:
+                    if m.negative and not shared:
                         loss += _ns_block(row, m.w_out, D, word, pair_negs, m.negative, lr, m.exact,
                                           neu1e)
                     _add_to_row(row, neu1e, D)
+                if shared and n_ctx > 0:
+                    loss += _shared_negatives_block(m.w_in, m.w_out, D, context, n_ctx, word, negs,
+                                                    m.negative, lr, m.exact, targets, G, dT)
             else:
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1048,20 +1109,25 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     cdef int32_t* context = <int32_t*>malloc((n_context + 1) * sizeof(int32_t))
     # skip-gram draws the negatives of all (context, centre) pairs of a centre word at once
     cdef int32_t* negs = <int32_t*>malloc((<Py_ssize_t>m.negative * (n_context + 1) + 1) * sizeof(int32_t))
-    cdef float* vecs = <float*>malloc((2 * D + 1) * sizeof(float))
+    cdef Py_ssize_t n_targets = <Py_ssize_t>m.negative + 1
+    cdef float* vecs = <float*>malloc((2 * D + n_targets * D + (n_context + 1) * n_targets + 1)
+                                      * sizeof(float))
+    cdef int32_t* targets = <int32_t*>malloc(n_targets * sizeof(int32_t))
     cdef int64_t kept = 0
     cdef double loss = 0.0
     try:
-        if sen == NULL or context == NULL or negs == NULL or vecs == NULL:
+        if sen == NULL or context == NULL or negs == NULL or vecs == NULL or targets == NULL:
             raise MemoryError()
         with nogil:
             loss = _train_sentences(m, &rng._state, tp, n_tokens, op, n_off - 1, a0, a1, sen,
-                                    context, negs, vecs, vecs + D, &kept)
+                                    context, negs, vecs, vecs + D, targets, vecs + 2 * D,
+                                    vecs + 2 * D + (n_context + 1) * n_targets, &kept)
     finally:
         free(sen)
         free(context)
         free(negs)
         free(vecs)
+        free(targets)
     return kept, loss
 
 

@@ -59,6 +59,11 @@ def main(argv=None):
     except (ValueError, TypeError, OSError, RuntimeError, FloatingPointError) as exc:
         print(f"fastw2v: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except MemoryError:
+        # e.g. --vector-size 1000000 on a large vocabulary: say so in one line, not a traceback
+        print("fastw2v: error: out of memory (lower --vector-size, or raise --min-count to shrink "
+              "the vocabulary)", file=sys.stderr)
+        return 2
 
 
 def _one_line(exc):
@@ -200,13 +205,16 @@ def _word2vec_c(argv):
     if values["-classes"] != "0":
         raise CLIError("fastw2v: -classes (k-means word classes) is not supported")
     cbow = _int_opt(values, "-cbow")
-    alpha = float(values["-alpha"]) if values["-alpha"] is not None else (0.05 if cbow else 0.025)
+    alpha = _float_opt(values, "-alpha") if values["-alpha"] is not None else (0.05 if cbow else 0.025)
     corpus_file = _existing(values["-train"])
     _check_writable(values["-output"])
-    threads = min(_int_opt(values, "-threads"), os.cpu_count() or 1)
+    threads = _int_opt(values, "-threads")
+    if threads < 1:   # word2vec.c would start no thread and train nothing
+        raise CLIError(f"fastw2v: -threads must be at least 1, got {threads}")
+    threads = min(threads, os.cpu_count() or 1)
     model = Word2Vec(vector_size=_int_opt(values, "-size"), window=_int_opt(values, "-window"),
                      sample=_float_opt(values, "-sample"), hs=_int_opt(values, "-hs"),
-                     negative=_int_opt(values, "-negative"), workers=max(threads, 1),
+                     negative=_int_opt(values, "-negative"), workers=threads,
                      epochs=_int_opt(values, "-iter"), min_count=_int_opt(values, "-min-count"),
                      alpha=alpha, min_alpha=alpha * 1e-4, sg=1 - cbow,
                      progress=_int_opt(values, "-debug") > 0)

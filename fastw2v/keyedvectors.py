@@ -112,6 +112,7 @@ class KeyedVectors:
         self._norms = None
         self._inv_norms = None
         self._norms_version = -1
+        self._unusable = None   # message: the vectors are known to be garbage (diverged training)
 
     # ------------------------------------------------------------------ construction
 
@@ -185,8 +186,12 @@ class KeyedVectors:
         Recomputes when ``force``, when the vectors were replaced or resized, or after
         :meth:`invalidate_norms`; otherwise a no-op.
         """
+        self._check_usable()
         vectors = self._vectors
-        if (force or self._norms is None or self._norms_version != self._version
+        # Read the version *before* computing: if another thread invalidates the norms meanwhile
+        # (training writing in place), the result is tagged stale instead of current.
+        version = self._version
+        if (force or self._norms is None or self._norms_version != version
                 or len(self._norms) != len(vectors)):
             norms = np.empty(len(vectors), dtype=vectors.dtype)
             for start in range(0, len(vectors), _NORM_BLOCK):
@@ -194,7 +199,7 @@ class KeyedVectors:
                 norms[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
             inv = np.zeros_like(norms)
             np.divide(1, norms, out=inv, where=norms > 0)
-            self._norms, self._inv_norms, self._norms_version = norms, inv, self._version
+            self._norms, self._inv_norms, self._norms_version = norms, inv, version
 
     @property
     def norms(self):
@@ -217,6 +222,15 @@ class KeyedVectors:
     def _inv(self):
         self.fill_norms()
         return self._inv_norms
+
+    def _mark_unusable(self, message):
+        """Make queries raise (a ``FloatingPointError``) instead of returning NaN-based results:
+        used when training diverged and the vectors could not be restored."""
+        self._unusable = str(message)
+
+    def _check_usable(self):
+        if self._unusable is not None:
+            raise FloatingPointError(f"these vectors are unusable: {self._unusable}")
 
     def get_normed_vectors(self):
         """A new array of the vectors scaled to unit length (zero rows stay zero)."""
@@ -269,6 +283,7 @@ class KeyedVectors:
 
     def get_vector(self, key, norm=False):
         """The key's vector (a read-only view), unit-normalised when ``norm``."""
+        self._check_usable()
         index = self.get_index(key)
         if norm:
             result = self._vectors[index] * self._inv()[index]
@@ -285,6 +300,7 @@ class KeyedVectors:
         """The vector of one key (1-D), or a 2-D array of vectors for an iterable of keys."""
         if _is_key(key_or_keys):
             return self.get_vector(key_or_keys)
+        self._check_usable()
         keys = list(key_or_keys)
         return self._vectors[self._indexes(keys)]
 
@@ -435,6 +451,7 @@ class KeyedVectors:
 
     def _combine(self, items, weights, pre_normalize, ignore_missing):
         """(weighted sum of the items' vectors, sum of |weights| used, rows of the key items)."""
+        self._check_usable()
         rows, row_w, vecs, vec_w = [], [], [], []
         for item, weight in zip(items, weights):
             if isinstance(item, np.ndarray):
@@ -890,6 +907,7 @@ class KeyedVectors:
         With ``weighting="mean"`` and ``pre_normalize=True`` a row equals
         ``get_mean_vector(sentence)``.
         """
+        self._check_usable()
         if weighting not in ("mean", "sif"):
             raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
         word_weights = self.sif_weights(a) if weighting == "sif" else None
@@ -969,6 +987,7 @@ class KeyedVectors:
         ``.gz``/``.bz2``/``.xz`` paths are compressed. A word with a space or newline raises
         ValueError naming it, before anything is written.
         """
+        self._check_usable()
         keys = self._filled_keys()
         if fvocab is not None and self._counts() is None:
             raise ValueError("cannot write fvocab: no 'count' attribute")
@@ -1018,6 +1037,7 @@ class KeyedVectors:
         len+1), and one ``expando.<attr>`` per attribute. ``load(path, mmap="r")`` maps
         ``vectors`` from the file instead of reading it.
         """
+        self._check_usable()
         keys = self._filled_keys()
         encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -1044,6 +1064,7 @@ class KeyedVectors:
         try:
             if fmt == "fastw2v.Word2Vec":  # a full model: its vocabulary lives in the metadata
                 keys = meta["index_to_key"] or []
+                check_finite_rows(arrays["vectors"], path, "vectors", keys)
                 kv = cls.from_arrays(keys, arrays["vectors"], arrays.get("counts"))
                 return kv
             if fmt != NATIVE_FORMAT:
@@ -1058,6 +1079,7 @@ class KeyedVectors:
             if vectors.ndim != 2 or vectors.dtype.kind != "f" or vectors.shape[1] != meta["vector_size"]:
                 raise ValueError(f"vectors of shape {vectors.shape} and dtype {vectors.dtype} do "
                                  f"not match vector_size {meta['vector_size']}")
+            check_finite_rows(vectors, path, "vectors", keys)
             kv = cls.from_arrays(keys, vectors)
             for attr in meta["expandos"]:
                 values = arrays[f"expando.{attr}"]
@@ -1081,6 +1103,7 @@ class KeyedVectors:
             from gensim.models import KeyedVectors as GensimKeyedVectors
         except ImportError:
             raise ImportError("to_gensim() needs gensim: pip install gensim") from None
+        self._check_usable()
         keys = self._filled_keys()
         kv = GensimKeyedVectors(self.vector_size, count=0, dtype=self._vectors.dtype)
         kv.add_vectors(list(keys), np.array(self._vectors))
@@ -1112,10 +1135,30 @@ class KeyedVectors:
             import torch
         except ImportError:
             raise ImportError("to_torch() needs torch: pip install torch") from None
+        self._check_usable()
         if padding_idx is not None and not isinstance(padding_idx, Integral):
             padding_idx = self.get_index(padding_idx)
         weights = torch.from_numpy(np.array(self._vectors, copy=True))
         return torch.nn.Embedding.from_pretrained(weights, freeze=freeze, padding_idx=padding_idx)
+
+
+def check_finite_rows(matrix, path, name, keys=None, block_rows=1 << 16):
+    """Raise VectorFileError naming the first row of ``matrix`` holding NaN or infinity.
+
+    Native files are checked like word2vec files (whose readers refuse NaN/inf): a hand-edited or
+    corrupt file must not load and then answer queries with NaN. Checked by blocks of rows, so a
+    memory-mapped matrix needs no full-size temporary.
+    """
+    matrix = np.asarray(matrix)
+    if matrix.dtype.kind not in "fc" or matrix.ndim != 2:
+        return
+    for start in range(0, len(matrix), block_rows):
+        bad = ~np.isfinite(matrix[start:start + block_rows]).all(axis=1)
+        if bad.any():
+            row = start + int(np.flatnonzero(bad)[0])
+            word = f" (word {keys[row]!r})" if keys is not None and row < len(keys) else ""
+            raise _io.VectorFileError(f"{path}: {name} row {row}{word} contains NaN or infinity",
+                                      path=path)
 
 
 def _decode_keys(blob, offsets, path):

@@ -22,6 +22,7 @@ import numpy as np
 from . import _core, tables
 from .corpus import MAX_SENTENCE_LENGTH, iter_file_batches, iter_id_batches
 from .keyedvectors import KeyedVectors
+from .keyedvectors import check_finite_rows as _check_finite_rows
 from .vocab import Vocabulary, count_words
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,37 @@ FILE_BATCH_BYTES = 1 << 18
 BATCH_MODES = ("exact", "shared_negatives")
 NATIVE_FORMAT = "fastw2v.Word2Vec"
 NATIVE_VERSION = 1
+#: The hyperparameters a native model file may set (what Word2Vec.save writes): nothing else.
+_NATIVE_PARAMS = frozenset((
+    "vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed", "workers",
+    "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs", "null_word",
+    "sorted_vocab", "batch_words", "compute_loss", "max_final_vocab", "shrink_windows", "batch_mode",
+    "exact_sigmoid"))
+#: Divergence recovery: when the trained weights (input + output matrices) take at most this many
+#: bytes, train() copies them at the start of every epoch and restores that copy if the epoch
+#: diverges (measured: a memcpy at several GB/s, i.e. ~50 ms per epoch at this size); larger models
+#: are instead marked diverged (queries and train() raise) rather than doubling their memory.
+DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
+#: Rows of the weights checked for finiteness after every batch (docs/reliability.md): up to this
+#: many of the batch's input rows, and the output rows most often touched (the most frequent words'
+#: negative-sampling rows, the hierarchical-softmax nodes nearest the root). The full matrices are
+#: checked at the end of every epoch.
+DIVERGENCE_PROBE_ROWS = 256
+#: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
+#: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
+_WORKER_POLL_SECONDS = 0.05
 
 
 class TrainingDivergedError(FloatingPointError):
     """Training produced a non-finite loss or weights: the learning rate is too high."""
+
+
+def _check_callbacks(callbacks):
+    # A single callback object passed without a list is the usual mistake; say so, by name.
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list or tuple of callback objects, got "
+                        f"{type(callbacks).__name__}; wrap a single callback in a list")
+    return tuple(callbacks)
 
 
 class _NoProgress:
@@ -154,7 +182,7 @@ class Word2Vec:
         self.trim_rule = trim_rule
         self.hashfxn = hashfxn
         self.comment = comment
-        self.callbacks = tuple(callbacks)
+        self.callbacks = _check_callbacks(callbacks)
         self.progress = bool(progress)
 
         self.vocab = None
@@ -169,6 +197,7 @@ class Word2Vec:
         self.total_train_time = 0.0
         self.epochs_trained = 0
         self._rng_states = None
+        self._diverged = None   # message of a divergence that left NaN/inf weights (see train)
 
         if sentences is not None or corpus_file is not None:
             _check_corpus_args(sentences, corpus_file, "Word2Vec")
@@ -224,13 +253,17 @@ class Word2Vec:
             self.vocab.update(counts, min_count=self.min_count, trim_rule=trim_rule,
                               max_final_vocab=self.max_final_vocab)
             self._grow_weights(old_size)
+            self._prepare_tables()
         else:
-            self.vocab = Vocabulary.from_counts(
+            vocab = Vocabulary.from_counts(
                 counts, min_count=self.min_count, trim_rule=trim_rule,
                 max_final_vocab=self.max_final_vocab, sorted_vocab=bool(self.sorted_vocab),
                 null_word=bool(self.null_word))
+            # Tables first: if they fail (e.g. an ns_exponent that overflows), the model is unchanged.
+            built = self._build_tables(vocab.counts)
+            self.vocab = vocab
             self._init_weights()
-        self._prepare_tables()
+            self.__dict__.update(built)
 
     def _init_weights(self):
         size = len(self.vocab)
@@ -240,6 +273,7 @@ class Word2Vec:
         self.syn1neg = np.zeros((size if self.negative else 0, self.vector_size), dtype=np.float32)
         self.syn1 = np.zeros((max(size - 1, 0) if self.hs else 0, self.vector_size), dtype=np.float32)
         self._set_wv(vectors)
+        self._diverged = None   # fresh weights: a past divergence no longer matters
 
     def _grow_weights(self, old_size):
         size = len(self.vocab)
@@ -262,21 +296,32 @@ class Word2Vec:
                                            counts=self.vocab.counts)
 
     def _prepare_tables(self):
-        counts = self.vocab.counts
-        self._keep_threshold = tables.keep_thresholds(counts, self.sample)
+        self.__dict__.update(self._build_tables(self.vocab.counts))
+
+    def _build_tables(self, counts):
+        """The sampling tables for ``counts``, as attributes to set; raises before setting any."""
+        built = {"_keep_threshold": tables.keep_thresholds(counts, self.sample)}
         if self.negative:
-            sampler = _core.AliasSampler(counts, power=self.ns_exponent, seed=self.seed)
-            self._alias_threshold = np.ascontiguousarray(sampler.threshold)
-            self._alias_index = np.ascontiguousarray(sampler.alias)
+            try:
+                with np.errstate(over="ignore"):
+                    sampler = _core.AliasSampler(counts, power=self.ns_exponent, seed=self.seed)
+            except ValueError as exc:
+                # The kernel's message speaks of "counts" and "power"; the user set ns_exponent.
+                raise ValueError(f"ns_exponent={self.ns_exponent} gives an unusable negative-sampling "
+                                 f"distribution counts**ns_exponent ({exc}); use a moderate value "
+                                 "such as 0.75") from None
+            built["_alias_threshold"] = np.ascontiguousarray(sampler.threshold)
+            built["_alias_index"] = np.ascontiguousarray(sampler.alias)
         else:
-            self._alias_threshold = np.zeros(0, dtype=np.uint32)
-            self._alias_index = np.zeros(0, dtype=np.int32)
+            built["_alias_threshold"] = np.zeros(0, dtype=np.uint32)
+            built["_alias_index"] = np.zeros(0, dtype=np.int32)
         if self.hs:
-            self._hs_codes, self._hs_points, self._hs_offsets = _core.build_huffman(counts)
+            built["_hs_codes"], built["_hs_points"], built["_hs_offsets"] = _core.build_huffman(counts)
         else:
-            self._hs_codes = np.zeros(0, dtype=np.uint8)
-            self._hs_points = np.zeros(0, dtype=np.int32)
-            self._hs_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+            built["_hs_codes"] = np.zeros(0, dtype=np.uint8)
+            built["_hs_points"] = np.zeros(0, dtype=np.int32)
+            built["_hs_offsets"] = np.zeros(len(counts) + 1, dtype=np.int64)
+        return built
 
     def _make_config(self):
         return _core.TrainConfig(
@@ -321,12 +366,19 @@ class Word2Vec:
                                    minimum=0.0)
         end_alpha = _check_float("end_alpha", self.min_alpha if end_alpha is None else end_alpha,
                                  minimum=0.0)
-        self.callbacks = callbacks = tuple(callbacks)   # gensim: train() replaces the callbacks
+        self.callbacks = callbacks = _check_callbacks(callbacks)   # gensim: train() replaces them
         show_progress = self.progress if progress is None else bool(progress)
         expected_words = self._expected_words(total_examples, total_words)
+        if self._diverged is not None:
+            raise TrainingDivergedError(
+                f"{self._diverged}; the weights hold NaN/inf: call build_vocab() to re-initialise "
+                "them, then train with a lower learning rate (alpha)")
+        self._check_trainable_weights()
 
         config = self._make_config()
         rngs = self._worker_rngs()
+        probe = _DivergenceProbe(config, self.vocab.counts)
+        snapshot = _WeightSnapshot.maybe(config)
         self.compute_loss = self.compute_loss or bool(compute_loss)
 
         _call(callbacks, "on_train_begin", self)
@@ -335,31 +387,59 @@ class Word2Vec:
         try:
             for epoch in range(epochs):
                 _call(callbacks, "on_epoch_begin", self)
+                if snapshot is not None:
+                    snapshot.take(rngs)
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
-                stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
-                                   show_progress, report_delay, epoch, expected_words)
+                try:
+                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
+                                       show_progress, report_delay, epoch, expected_words, probe)
+                    if not (math.isfinite(stats.loss) and _all_finite(config)):
+                        raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
+                except TrainingDivergedError as exc:
+                    self._handle_divergence(exc, epoch, start_alpha, snapshot, rngs)
                 trained_effective += stats.effective_words
                 trained_raw += stats.raw_words
                 self.loss_history.append(stats.loss)
                 self.running_training_loss = stats.loss
                 self.epochs_trained += 1
-                if not (math.isfinite(stats.loss) and np.isfinite(self.wv.vectors).all()):
-                    raise TrainingDivergedError(
-                        f"training diverged in epoch {epoch + 1} (non-finite loss or weights) with "
-                        f"alpha={start_alpha}: lower the learning rate (alpha)")
                 logger.info("EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
                             "%.0f effective words/s, loss %.4g", epoch + 1, stats.raw_words,
                             stats.effective_words, stats.seconds,
                             stats.effective_words / max(stats.seconds, 1e-9), stats.loss)
                 _call(callbacks, "on_epoch_end", self)
         finally:
+            # Also on KeyboardInterrupt or a callback's exception: the workers have stopped (see
+            # _run_epoch), the weights are finite, and the next train() continues the random streams.
             self._rng_states = [rng.state for rng in rngs]
             self.total_train_time += time.perf_counter() - start
             self.wv.invalidate_norms()   # the kernels wrote into wv.vectors in place
         self.train_count += 1
         _call(callbacks, "on_train_end", self)
         return trained_effective, trained_raw
+
+    def _check_trainable_weights(self):
+        for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+                            ("syn1", self.syn1)):
+            if array.size and not array.flags.writeable:
+                raise ValueError(f"cannot train: {name} is read-only (a model loaded with mmap='r'?); "
+                                 "load it with mmap=None or mmap='c' (copy-on-write) to train it")
+
+    def _handle_divergence(self, exc, epoch, start_alpha, snapshot, rngs):
+        """Restore the epoch-start weights (or mark the model diverged), then raise a clear error."""
+        message = (f"training diverged in epoch {epoch + 1} with alpha={start_alpha} ({exc}): "
+                   "lower the learning rate (alpha)")
+        if snapshot is not None:
+            snapshot.restore(rngs)
+            message += (f". The weights were restored to their state at the start of epoch "
+                        f"{epoch + 1}, so the model stays usable and can be trained again")
+        else:
+            self._diverged = message
+            message += (". The model is too large for a restore copy (DIVERGENCE_SNAPSHOT_MAX_BYTES), "
+                        "so it is marked diverged: queries and train() raise until build_vocab() "
+                        "re-initialises it")
+            self.wv._mark_unusable(message)
+        raise TrainingDivergedError(message) from exc
 
     def _expected_words(self, total_examples, total_words):
         if total_words:
@@ -427,23 +507,57 @@ class Word2Vec:
         if meta.get("version") != NATIVE_VERSION:
             raise VectorFileError(f"{path}: unsupported model version {meta.get('version')!r}")
         try:
-            model = cls(**meta["params"])
+            params = meta["params"]
+            if not isinstance(params, dict):
+                raise TypeError(f"params must be an object, got {type(params).__name__}")
+            # Only the hyperparameters save() writes: a planted "sentences" or "corpus_file" would
+            # make the constructor train (reading any file) during load, "callbacks"/"trim_rule"
+            # would store junk that train() or build_vocab() later calls.
+            unknown = sorted(set(params) - _NATIVE_PARAMS)
+            if unknown:
+                raise ValueError(f"unknown parameter(s) {unknown}; a model file holds only "
+                                 f"{sorted(_NATIVE_PARAMS)}")
+            model = cls(**params)
             state = meta["state"]
             words = meta["index_to_key"]
+            size = len(words) if words is not None else 0
+            if words is not None and not isinstance(words, list):
+                raise TypeError(f"index_to_key must be a list, got {type(words).__name__}")
+            dim = model.vector_size
+            expected = {"vectors": (size, dim),
+                        "syn1neg": (size if model.negative else 0, dim),
+                        "syn1": (max(size - 1, 0) if model.hs else 0, dim)}
+            for name, shape in expected.items():
+                array = arrays[name]
+                if array.dtype != np.float32 or array.shape != shape:
+                    raise ValueError(f"{name} is a {array.dtype} array of shape {array.shape}; the "
+                                     f"parameters and vocabulary need float32 {shape}")
+                _check_finite_rows(array, path, name, words if name == "vectors" else None)
             if words is not None:
-                counts = np.asarray(arrays["counts"], dtype=np.int64)
-                if len(words) != len(counts) or arrays["vectors"].shape != (len(words), model.vector_size):
-                    raise ValueError("vocabulary, counts and vectors disagree in size")
+                counts = arrays["counts"]
+                if counts.dtype.kind not in "iu" or counts.shape != (size,):
+                    raise ValueError(f"counts is a {counts.dtype} array of shape {counts.shape}; "
+                                     f"expected {size} integers")
                 model.vocab = Vocabulary.from_dict({"words": words, "counts": counts.tolist()})
                 model._set_wv(np.asarray(arrays["vectors"]) if mmap is None else arrays["vectors"])
                 model.syn1neg = arrays["syn1neg"]
                 model.syn1 = arrays["syn1"]
                 model._prepare_tables()
-            for key in ("corpus_count", "corpus_total_words", "running_training_loss", "train_count",
-                        "epochs_trained", "total_train_time"):
-                setattr(model, key, state[key])
-            model.loss_history = list(state["loss_history"])
-            model._rng_states = state["rng_states"]
+            for key in ("corpus_count", "corpus_total_words", "train_count", "epochs_trained"):
+                setattr(model, key, _check_int(f"state.{key}", state[key], 0))
+            for key in ("running_training_loss", "total_train_time"):
+                setattr(model, key, _check_float(f"state.{key}", state[key]))
+            history = state["loss_history"]
+            if not isinstance(history, list):
+                raise TypeError(f"state.loss_history must be a list, got {type(history).__name__}")
+            model.loss_history = [_check_float("state.loss_history[]", x) for x in history]
+            rng_states = state["rng_states"]
+            if rng_states is not None:
+                if not isinstance(rng_states, list):
+                    raise TypeError("state.rng_states must be a list of integers or null")
+                rng_states = [_check_int("state.rng_states[]", x, 1, tables.RNG_MASK)
+                              for x in rng_states]
+            model._rng_states = rng_states
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, VectorFileError):
                 raise
@@ -493,12 +607,14 @@ class _EpochStats:
 
 
 def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
-               epoch, expected_words):
+               epoch, expected_words, probe=None):
     """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
 
     Every worker keeps its own float64 loss and word tallies (no shared counters); they are summed at
-    the end. An exception in the reader (e.g. KeyboardInterrupt) or in a worker stops all threads before
-    it propagates.
+    the end. After each batch a worker checks the batch's loss and ``probe`` rows of the weights for
+    finiteness (TrainingDivergedError). An exception in the reader (e.g. KeyboardInterrupt from the
+    corpus or a signal) or in a worker stops all threads, each after its current batch, and the
+    workers are joined before it propagates.
     """
     jobs = queue.Queue(maxsize=max(1, queue_factor * workers))
     tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
@@ -508,16 +624,22 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     def work(t):
         rng, tally = rngs[t], tallies[t]
         while True:
-            job = jobs.get()
+            try:
+                job = jobs.get(timeout=_WORKER_POLL_SECONDS)
+            except queue.Empty:
+                if stop.is_set():
+                    return
+                continue
             if job is None or stop.is_set():
                 return
             tokens, offsets, a0, a1 = job
             try:
                 kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)
                 if not math.isfinite(loss):
+                    raise TrainingDivergedError(f"non-finite loss in a batch at learning rate {a0:.4g}")
+                if probe is not None and not probe.finite(tokens):
                     raise TrainingDivergedError(
-                        f"training diverged (non-finite loss in a batch at learning rate {a0:.4g}): "
-                        "lower the learning rate (alpha)")
+                        f"non-finite weights after a batch at learning rate {a0:.4g}")
             except BaseException as exc:  # reported to the reader thread, which re-raises
                 errors.append(exc)
                 stop.set()
@@ -555,22 +677,49 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                                 epoch + 1, 100.0 * raw_done / expected_words, rate, a1)
         finished = True
     finally:
-        # Normal end or interruption: let each worker finish its current batch, then stop.
-        if stop.is_set() or not finished:
-            stop.set()
-            _drain(jobs)
-        for _ in threads:
-            _put(jobs, None, None)
-        for thread in threads:
-            thread.join()
+        interrupted = _stop_workers(threads, jobs, stop, drain=stop.is_set() or not finished)
         bar.close()
     if errors:
         raise errors[0]
+    if interrupted is not None:   # a second Ctrl-C while the workers were being stopped
+        raise interrupted
     stats.seconds = time.perf_counter() - start
     stats.raw_words = raw_done
     stats.effective_words = int(sum(t[0] for t in tallies))
     stats.loss = float(sum(t[1] for t in tallies))
     return stats
+
+
+def _stop_workers(threads, jobs, stop, drain):
+    """Stop and join every worker; returns a KeyboardInterrupt that arrived meanwhile (or None).
+
+    Normal end: one sentinel per worker, queued after the last batch. Interruption (``drain``): the
+    stop flag is set first, so that workers end after their current batch even if this cleanup is
+    itself interrupted (they poll the flag), then the queue is emptied. A KeyboardInterrupt during the
+    joins is held back until every worker has ended, so that none outlives train().
+    """
+    pending = None
+    if drain:
+        stop.set()
+    for _ in range(2):   # the second round only if the first was interrupted
+        try:
+            if drain:
+                _drain(jobs)
+            for _ in threads:
+                _put(jobs, None, stop)
+            break
+        except KeyboardInterrupt as exc:
+            pending = exc
+            stop.set()
+            drain = True
+    for thread in threads:
+        while thread.is_alive():
+            try:
+                thread.join()
+            except KeyboardInterrupt as exc:
+                pending = exc
+                stop.set()
+    return pending
 
 
 def _put(jobs, item, stop):
@@ -589,6 +738,77 @@ def _drain(jobs):
             jobs.get_nowait()
     except queue.Empty:
         pass
+
+
+def _finite_rows(matrix, rows):
+    # float64 sum of float32 values: NaN/inf propagate, finite values cannot overflow
+    return math.isfinite(matrix.take(rows, axis=0).sum(dtype=np.float64))
+
+
+def _all_finite(config, block_rows=1 << 16):
+    """Every trained weight finite (checked by row blocks, to bound the temporary memory)."""
+    for matrix in (config.W_in, config.W_out, config.W_hs):
+        for start in range(0, len(matrix), block_rows):
+            if not np.isfinite(matrix[start:start + block_rows]).all():
+                return False
+    return True
+
+
+class _DivergenceProbe:
+    """The per-batch finiteness check: a few hundred rows, so it costs well under 1% of a batch.
+
+    A non-finite value spreads through every update that reads it: a NaN input row poisons the output
+    rows it trains against (always including the most frequent words' negative-sampling rows and the
+    HS nodes nearest the root), and a NaN output row poisons the input rows of the batch. Checking a
+    sample of the batch's input rows plus those hot output rows therefore sees a divergence in the
+    batch where it happens; the full check at the end of each epoch backs it up.
+    """
+
+    def __init__(self, config, counts, n_rows=None):
+        n_rows = DIVERGENCE_PROBE_ROWS if n_rows is None else n_rows
+        self.n_rows = n_rows
+        self.W_in = config.W_in
+        self.checks = []
+        if config.negative and len(config.W_out):
+            hot = np.argsort(-np.asarray(counts), kind="stable")[:max(1, n_rows // 4)]
+            self.checks.append((config.W_out, hot.astype(np.int64)))
+        if config.hs and len(config.W_hs):
+            root_side = np.arange(max(0, len(config.W_hs) - max(1, n_rows // 4)), len(config.W_hs))
+            self.checks.append((config.W_hs, root_side))
+
+    def finite(self, tokens):
+        step = max(1, len(tokens) // self.n_rows)
+        if len(tokens) and not _finite_rows(self.W_in, tokens[::step]):
+            return False
+        return all(_finite_rows(matrix, rows) for matrix, rows in self.checks)
+
+
+class _WeightSnapshot:
+    """A copy of the trained weights and random streams, taken at each epoch start."""
+
+    def __init__(self, weights):
+        self.weights = weights
+        self.copies = [np.empty_like(w) for w in weights]
+        self.rng_states = None
+
+    @classmethod
+    def maybe(cls, config):
+        weights = [w for w in (config.W_in, config.W_out, config.W_hs) if w.size]
+        if sum(w.nbytes for w in weights) > DIVERGENCE_SNAPSHOT_MAX_BYTES:
+            return None
+        return cls(weights)
+
+    def take(self, rngs):
+        for copy, weights in zip(self.copies, self.weights):
+            np.copyto(copy, weights)
+        self.rng_states = [rng.state for rng in rngs]
+
+    def restore(self, rngs):
+        # In place: wv.vectors, syn1neg and syn1 stay the same array objects.
+        for copy, weights in zip(self.copies, self.weights):
+            np.copyto(weights, copy)
+        for rng, state in zip(rngs, self.rng_states):
+            rng.state = state
 
 
 def _progress_bar(show, epoch, expected_words):

@@ -154,6 +154,37 @@ def _ns_targets(W_out, output_word, negatives, h, lr, neu1e, exact):
     return loss
 
 
+def _shared_negatives_block(W_in, W_out, contexts, word, negatives, lr, exact):
+    """One HogBatch step (Ji et al., 2016) for a skip-gram centre word: every context row meets the
+    same targets (``word`` with label 1, then each negative != ``word`` with label 0).
+
+    All scores come from the weights as they were before the step: ``G[j, t] = (label_t -
+    sigmoid(dot32(W_in[c_j], W_out[t]))) * lr`` (float64, rounded to float32); then
+    ``dT[t] = sum_j G[j, t] * W_in[c_j]`` (j in order, from the old context rows);
+    then each context row ``W_in[c_j] += G[j, t] * W_out[t]`` for t in order (old target rows);
+    finally ``W_out[t] += dT[t]``. Returns the summed loss (float64). No random draws.
+    """
+    targets = [word] + [n for n in negatives if n != word]
+    G = np.zeros((len(contexts), len(targets)), dtype=np.float32)
+    loss = 0.0
+    for j, c in enumerate(contexts):
+        for t, target in enumerate(targets):
+            label = 1 if t == 0 else 0
+            f = dot32(W_in[c], W_out[target])
+            loss += -_log_sigmoid(f if label else -f, exact)
+            G[j, t] = np.float32((label - _sigmoid(f, exact)) * lr)
+    dT = np.zeros((len(targets), W_in.shape[1]), dtype=np.float32)
+    for t in range(len(targets)):
+        for j, c in enumerate(contexts):
+            dT[t] += G[j, t] * W_in[c]
+    for j, c in enumerate(contexts):
+        for t, target in enumerate(targets):
+            W_in[c] += G[j, t] * W_out[target]
+    for t, target in enumerate(targets):
+        W_out[target] += dT[t]
+    return loss
+
+
 def _hs_targets(W_hs, codes, points, h, lr, neu1e, exact):
     loss = 0.0
     for code, point in zip(codes, points):
@@ -307,7 +338,10 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
     Draw order, per sentence: learning rate (no draw); one keep test per token whose threshold is not
     KEEP_ALWAYS; per kept position ``b = rng.below(window)`` if ``shrink_windows``; then skip-gram:
     per context position HS (no draws), ``negative`` alias draws, NS; CBOW: if the context is not empty,
-    HS, ``negative`` alias draws, NS. Returns ``(kept_words, loss)``.
+    HS, ``negative`` alias draws, NS. With ``batch_mode="shared_negatives"``, skip-gram draws
+    ``negative`` negatives once per centre word with a non-empty window (right after its window draw),
+    runs HS per context position, then one ``_shared_negatives_block`` for the whole window.
+    Returns ``(kept_words, loss)``.
     """
     cfg = config
     tokens = np.asarray(tokens)
@@ -348,10 +382,12 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
                     if cfg.hs:
                         codes, points = path(word)
                         loss += _hs_targets(cfg.W_hs, codes, points, h, lr, neu1e, exact)
-                    if cfg.negative:
-                        n = negs if shared else negatives_now()
-                        loss += _ns_targets(cfg.W_out, word, n, h, lr, neu1e, exact)
+                    if cfg.negative and not shared:
+                        loss += _ns_targets(cfg.W_out, word, negatives_now(), h, lr, neu1e, exact)
                     h += neu1e
+                if negs is not None:
+                    loss += _shared_negatives_block(cfg.W_in, cfg.W_out, [sen[c] for c in span],
+                                                    word, negs, lr, exact)
             elif span:
                 context = [sen[c] for c in span]
                 h = _cbow_input(cfg.W_in, context, cfg.cbow_mean)
