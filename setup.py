@@ -4,8 +4,15 @@ Environment switches (all opt-in, never required):
   FASTW2V_NATIVE=1       add -march=native (binaries then only run on this CPU family)
   FASTW2V_BOUNDSCHECK=1  turn Cython bounds/wraparound checks on, for a debug test run
   FASTW2V_ONLY=_core     build only the named extension(s), comma-separated (development)
+  FASTW2V_NO_AVX2=1      skip the AVX2 build of the kernels (fastw2v._core_avx2)
+
+On x86-64 the kernels are built twice from the same source: ``fastw2v._core`` for the portable
+baseline (SSE2) and ``fastw2v._core_avx2`` with ``-mavx2``; ``fastw2v.kernels`` picks the AVX2 build at
+run time when the CPU has it. Neither uses FMA (``-ffp-contract=off``), so both give the same bits.
 """
 import os
+import platform
+import shutil
 import sys
 
 import numpy as np
@@ -35,6 +42,7 @@ directives = {
     "embedsignature": True,
 }
 
+wanted = os.environ.get("FASTW2V_ONLY", "_core,_text").split(",")
 extensions = [
     Extension(
         f"fastw2v.{name}",
@@ -43,8 +51,23 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=compile_args,
     )
-    for name in os.environ.get("FASTW2V_ONLY", "_core,_text").split(",")
+    for name in wanted
     if os.path.exists(f"fastw2v/{name}.pyx")
 ]
+
+x86_64 = platform.machine().lower() in ("x86_64", "amd64")
+if ("_core" in wanted and x86_64 and sys.platform != "win32" and not _flag("FASTW2V_NATIVE")
+        and not _flag("FASTW2V_NO_AVX2")):
+    # The same source under another module name (a generated copy, like the .c files).
+    variant = os.path.join("build", "avx2", "fastw2v", "_core_avx2.pyx")
+    os.makedirs(os.path.dirname(variant), exist_ok=True)
+    shutil.copyfile("fastw2v/_core.pyx", variant)
+    extensions.append(Extension(
+        "fastw2v._core_avx2",
+        [variant],
+        include_dirs=[np.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=compile_args + ["-mavx2", "-ffp-contract=off"],
+    ))
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -33,7 +33,7 @@ cnp.import_array()
 __all__ = [
     "Rng", "AliasSampler", "sgns_step", "cbow_step", "hs_step", "build_huffman", "TrainConfig",
     "train_batch", "embedding_forward", "embedding_backward", "table_sigmoid", "table_log_sigmoid",
-    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD",
+    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "BUILT_FOR_AVX2",
 ]
 
 # C copies of the contract's constants; checked against fastw2v.tables below (their one home).
@@ -418,6 +418,33 @@ cdef inline double _exact_log_sigmoid(double x) noexcept nogil:
     return x - log1p(exp(x))
 
 
+cdef extern from *:
+    """
+    /* Whether this CPU runs AVX2 code (fastw2v.kernels picks the _core_avx2 build then). */
+    #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    static int fw_cpu_has_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2"); }
+    #else
+    static int fw_cpu_has_avx2(void) { return 0; }
+    #endif
+    #if defined(__AVX2__)
+    #define FW_BUILT_FOR_AVX2 1
+    #else
+    #define FW_BUILT_FOR_AVX2 0
+    #endif
+    """
+    int fw_cpu_has_avx2() noexcept nogil
+    const int FW_BUILT_FOR_AVX2
+
+
+def cpu_has_avx2():
+    """True when the CPU running this process supports AVX2 instructions."""
+    return bool(fw_cpu_has_avx2())
+
+
+#: True for the ``_core_avx2`` build (compiled with ``-mavx2``), False for the portable baseline.
+BUILT_FOR_AVX2 = bool(FW_BUILT_FOR_AVX2)
+
+
 def table_sigmoid(x):
     """C table lookup of the sigmoid over float32 ``x`` (any shape) -> float32 array; equal bit for
     bit to ``tables.table_sigmoid``. No draws, mutates nothing."""
@@ -448,31 +475,60 @@ def table_log_sigmoid(x):
 
 # ============================================================================ vector primitives
 
-cdef inline float _dot(const float* a, const float* b, Py_ssize_t n) noexcept nogil:
-    """float32 dot in eight independent lanes (vectorisable without reassociation), combined as
-    ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), then the tail in order; reference.dot32 mirrors it."""
-    cdef float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0
-    cdef Py_ssize_t j
-    cdef Py_ssize_t n8 = n - n % _LANES
-    for j in range(0, n8, 8):
-        l0 += a[j] * b[j]
-        l1 += a[j + 1] * b[j + 1]
-        l2 += a[j + 2] * b[j + 2]
-        l3 += a[j + 3] * b[j + 3]
-        l4 += a[j + 4] * b[j + 4]
-        l5 += a[j + 5] * b[j + 5]
-        l6 += a[j + 6] * b[j + 6]
-        l7 += a[j + 7] * b[j + 7]
-    cdef float t = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
-    for j in range(n8, n):
-        t += a[j] * b[j]
-    return t
-
-
-cdef inline void _add_to_row(float* row, const float* v, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        row[j] += v[j]
+cdef extern from *:
+    """
+    /* Vector primitives over float32 rows, written in C so that the compiler sees restrict pointers
+       and GCC/Clang vector types: one 8-float vector is one AVX register (two SSE registers on the
+       baseline build). Every operation is elementwise or uses the fixed eight-lane order of
+       reference.dot32, so all builds compute the same bits (no FMA: the build uses
+       -ffp-contract=off where it could fuse). Rows may alias only at the same index (row == h),
+       which elementwise operations allow. */
+    #include <string.h>
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef float fw_v8 __attribute__((vector_size(32)));
+    static inline fw_v8 fw_load8(const float *p) { fw_v8 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fw_store8(float *p, fw_v8 v) { memcpy(p, &v, sizeof v); }
+    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
+        fw_v8 acc = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) acc += fw_load8(a + j) * fw_load8(b + j);
+        float t = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++) t += a[j] * b[j];
+        return t;
+    }
+    #else
+    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
+        float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) for (int k = 0; k < 8; k++) l[k] += a[j + k] * b[j + k];
+        float t = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        for (; j < n; j++) t += a[j] * b[j];
+        return t;
+    }
+    #endif
+    /* row += v */
+    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
+    }
+    /* row += g * v */
+    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
+    }
+    /* one target of word2vec.c's update: neu1e += g * row (the row before its update); row += g * h */
+    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
+                                      Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) {
+            float r = row[j];
+            neu1e[j] += g * r;
+            row[j] = r + g * h[j];
+        }
+    }
+    """
+    float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
+    void _add_to_row "fw_add"(float* row, const float* v, Py_ssize_t n) noexcept nogil
+    void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
+    void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
+                                        Py_ssize_t n) noexcept nogil
 
 
 def dot32(a, b):
@@ -500,10 +556,7 @@ cdef inline double _train_target(const float* h, float* row, float* neu1e, Py_ss
         s = _SIG[_table_index(f)]
         loss = -<double>_table_log_sigmoid(signed_f)
     cdef float g = <float>((label - s) * lr)
-    cdef Py_ssize_t j
-    for j in range(D):
-        neu1e[j] += g * row[j]
-        row[j] += g * h[j]
+    _pair_update(neu1e, row, h, g, D)
     return loss
 
 
@@ -569,17 +622,11 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
     for t in range(n_t):
         acc = dT + t * D
         for j in range(n_ctx):
-            g = G[j * n_t + t]
-            src = w_in + <Py_ssize_t>contexts[j] * D
-            for d in range(D):
-                acc[d] += g * src[d]
+            _axpy(acc, G[j * n_t + t], w_in + <Py_ssize_t>contexts[j] * D, D)
     for j in range(n_ctx):
         x = w_in + <Py_ssize_t>contexts[j] * D
         for t in range(n_t):
-            g = G[j * n_t + t]
-            src = w_out + <Py_ssize_t>targets[t] * D
-            for d in range(D):
-                x[d] += g * src[d]
+            _axpy(x, G[j * n_t + t], w_out + <Py_ssize_t>targets[t] * D, D)
     for t in range(n_t):
         _add_to_row(w_out + <Py_ssize_t>targets[t] * D, dT + t * D, D)
     return loss

@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from . import _core, tables
+from . import tables
+from .kernels import core as _core
 from .corpus import MAX_SENTENCE_LENGTH, iter_file_batches, iter_id_batches
 from .keyedvectors import KeyedVectors
 from .keyedvectors import check_finite_rows as _check_finite_rows
@@ -587,6 +588,9 @@ def _call(callbacks, method, model):
     for callback in callbacks:
         hook = getattr(callback, method, None)
         if hook is not None:
+            if not callable(hook):
+                raise TypeError(f"callback {type(callback).__name__}.{method} is not callable "
+                                f"(it is {type(hook).__name__} {hook!r:.60})")
             hook(model)
 
 
@@ -742,7 +746,8 @@ def _drain(jobs):
 
 def _finite_rows(matrix, rows):
     # float64 sum of float32 values: NaN/inf propagate, finite values cannot overflow
-    return math.isfinite(matrix.take(rows, axis=0).sum(dtype=np.float64))
+    with np.errstate(invalid="ignore", over="ignore"):   # (inf - inf is the answer, not a warning)
+        return math.isfinite(matrix.take(rows, axis=0).sum(dtype=np.float64))
 
 
 def _all_finite(config, block_rows=1 << 16):

@@ -1,0 +1,56 @@
+"""The AVX2 build of the kernels computes the same bits as the portable build."""
+import numpy as np
+import pytest
+
+from fastw2v import _core, kernels, tables
+
+try:
+    from fastw2v import _core_avx2
+except ImportError:
+    _core_avx2 = None
+
+needs_avx2 = pytest.mark.skipif(
+    _core_avx2 is None or not _core.cpu_has_avx2(),
+    reason="no AVX2 build of the kernels (not x86-64, FASTW2V_NO_AVX2=1) or the CPU lacks AVX2")
+
+
+def test_dispatch_picks_a_build_this_cpu_runs():
+    assert kernels.core in (_core, _core_avx2)
+    if kernels.core is not _core:
+        assert _core.cpu_has_avx2() and kernels.core.BUILT_FOR_AVX2
+    assert not _core.BUILT_FOR_AVX2
+
+
+def _train(module, sg, hs, negative, batch_mode, cbow_mean=True):
+    rng = np.random.default_rng(0)
+    V, D = 60, 37                       # D not a multiple of 8: the tail loops run too
+    counts = (1000 / np.arange(1, V + 1)).astype(np.int64) + 1
+    W_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D)
+    W_out = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    W_hs = rng.normal(0, 0.1, (V - 1, D)).astype(np.float32)
+    sampler = module.AliasSampler(counts, 0.75, 3)
+    codes, points, offsets = module.build_huffman(counts)
+    config = module.TrainConfig(W_in, W_out, W_hs, tables.keep_thresholds(counts, 1e-2),
+                                sampler.threshold, sampler.alias, codes, points, offsets, sg=sg,
+                                negative=negative, hs=hs, window=4, cbow_mean=cbow_mean,
+                                batch_mode=batch_mode)
+    tokens = rng.integers(0, V, 3000).astype(np.int32)
+    offs = np.array([0, 5, 900, 901, 2500, 3000], dtype=np.int64)
+    r = module.Rng(11)
+    kept, loss = module.train_batch(config, r, tokens, offs, 0.05, 0.01)
+    return W_in, W_out, W_hs, kept, loss, r.state
+
+
+@needs_avx2
+@pytest.mark.parametrize("sg,hs,negative,batch_mode,cbow_mean", [
+    (1, 0, 5, "exact", True), (1, 0, 5, "shared_negatives", True), (1, 1, 3, "exact", True),
+    (1, 1, 0, "exact", True), (0, 0, 5, "exact", True), (0, 0, 5, "exact", False),
+    (0, 1, 2, "exact", True),
+])
+def test_avx2_build_is_bitwise_equal_to_baseline(sg, hs, negative, batch_mode, cbow_mean):
+    a = _train(_core, sg, hs, negative, batch_mode, cbow_mean)
+    b = _train(_core_avx2, sg, hs, negative, batch_mode, cbow_mean)
+    for x, y in zip(a[:3], b[:3]):
+        assert np.array_equal(x, y)
+    assert a[3:] == b[3:]
+    assert a[4] > 0
