@@ -372,6 +372,9 @@ cdef class AliasSampler:
 
     def sample(self, n):
         """int32[n] word ids; consumes ``n`` draws (one ``next_u64`` each) of ``self.rng``."""
+        if self._thr == NULL or self._ali == NULL or self.rng is None:
+            raise RuntimeError("AliasSampler is not initialised: create it with "
+                               "AliasSampler(counts, power, seed)")
         cdef Py_ssize_t m = _integer(n, "n", 0, None)
         out = np.empty(m, dtype=np.int32)
         cdef int32_t* op = <int32_t*>_ptr(out)

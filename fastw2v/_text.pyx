@@ -56,7 +56,14 @@ cdef class VocabHash:
         self.starts = NULL
         self.hashes = NULL
         self.slots = NULL
-        encoded = [w.encode("utf-8") if isinstance(w, str) else bytes(w) for w in words]
+        encoded = []
+        for k, w in enumerate(words):
+            if isinstance(w, str):
+                encoded.append(w.encode("utf-8"))
+            elif isinstance(w, bytes):
+                encoded.append(w)
+            else:   # bytes(5) would be five NUL bytes; bytes(10**12) a terabyte
+                raise TypeError(f"words[{k}] must be str or bytes, got {type(w).__name__} {w!r:.40}")
         cdef Py_ssize_t n = len(encoded)
         if n >= 2 ** 31 - 1:
             raise ValueError(f"too many words for int32 ids: {n}")
@@ -215,7 +222,7 @@ cdef EncodeResult _encode(VocabHash h, const unsigned char* buf, Py_ssize_t n,
     return r
 
 
-def encode_sentences(VocabHash h, const unsigned char[::1] block, Py_ssize_t max_sentence_length=10000,
+def encode_sentences(VocabHash h not None, const unsigned char[::1] block, Py_ssize_t max_sentence_length=10000,
                      bint final=True):
     """Tokenise a byte block and look its tokens up, with the GIL released.
 
@@ -247,7 +254,7 @@ def encode_sentences(VocabHash h, const unsigned char[::1] block, Py_ssize_t max
             int(r.n_sentences), int(r.consumed))
 
 
-def encode_block(VocabHash h, const unsigned char[::1] block, Py_ssize_t max_sentence_length=10000):
+def encode_block(VocabHash h not None, const unsigned char[::1] block, Py_ssize_t max_sentence_length=10000):
     """Encode a whole byte block: ``(tokens int32, offsets int64, raw_words int)``.
 
     The block end closes the last token and sentence. See ``encode_sentences`` for the layout.
@@ -273,8 +280,10 @@ cdef class WordCounter:
     cdef int32_t* slots
     cdef uint64_t mask
     cdef Py_ssize_t n_words
+    cdef bint busy            # set (under the GIL) while count_block runs without it
 
     def __cinit__(self):
+        self.busy = False
         self.pool_cap = 1 << 16
         self.words_cap = 1 << 12
         self.pool = <unsigned char*>malloc(self.pool_cap)
@@ -394,26 +403,35 @@ cdef class WordCounter:
         cdef int64_t raw = 0, n_sentences = 0
         cdef unsigned char c
         cdef bint ok = True
-        with nogil:
-            while i < n:
-                c = buf[i]
-                if _is_space(c):
-                    i += 1
-                    if c == 10:
+        if self.busy:
+            # The tables grow (realloc) inside the nogil loop: a second thread would read freed
+            # memory. One counter per thread.
+            raise RuntimeError("WordCounter.count_block is already running in another thread; "
+                               "use one WordCounter per thread")
+        self.busy = True
+        try:
+            with nogil:
+                while i < n:
+                    c = buf[i]
+                    if _is_space(c):
+                        i += 1
+                        if c == 10:
+                            piece_raw = 0
+                        continue
+                    start = i
+                    while i < n and not _is_space(buf[i]):
+                        i += 1
+                    if piece_raw == 0:
+                        n_sentences += 1
+                    piece_raw += 1
+                    if piece_raw == max_sentence_length:
                         piece_raw = 0
-                    continue
-                start = i
-                while i < n and not _is_space(buf[i]):
-                    i += 1
-                if piece_raw == 0:
-                    n_sentences += 1
-                piece_raw += 1
-                if piece_raw == max_sentence_length:
-                    piece_raw = 0
-                raw += 1
-                if not self._add(buf + start, i - start):
-                    ok = False
-                    break
+                    raw += 1
+                    if not self._add(buf + start, i - start):
+                        ok = False
+                        break
+        finally:
+            self.busy = False
         if not ok:
             raise MemoryError("WordCounter: out of memory (or more than 2**31 - 2 distinct words)")
         return int(raw), int(n_sentences)

@@ -42,10 +42,12 @@ import gzip
 import io
 import json
 import logging
+import math
 import os
 import re
 import struct
 import tempfile
+import tokenize
 import warnings
 import zipfile
 import zlib
@@ -669,7 +671,10 @@ def _read_npy_header(fp, path, member):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
         else:
             raise ValueError(f"unsupported .npy version {version}")
-    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+    except (ValueError, EOFError, SyntaxError, TypeError, tokenize.TokenError, OverflowError,
+            RecursionError) as exc:
+        # (NumPy's literal-only header parser tokenizes the header: a damaged one can raise
+        # tokenize.TokenError, found by fuzzing.)
         raise _error(path, f"member {member!r} is not a valid .npy array ({exc})") from None
     return shape, fortran, dtype
 
@@ -696,7 +701,7 @@ def _local_data_offset(f, path, info):
 
 def _read_member(zf, f, path, info, spec_dtype, spec_shape, mmap):
     member = info.filename
-    nbytes = spec_dtype.itemsize * int(np.prod(spec_shape, dtype=np.int64))
+    nbytes = spec_dtype.itemsize * math.prod(spec_shape)   # exact: no int64 overflow
     if mmap is not None:
         if info.compress_type != zipfile.ZIP_STORED:
             raise _error(path, f"member {member!r} is compressed, so it cannot be memory-mapped "
@@ -718,6 +723,12 @@ def _read_member(zf, f, path, info, spec_dtype, spec_shape, mmap):
     with zf.open(info) as fp:
         shape, fortran, dtype = _read_npy_header(fp, path, member)
         _check_npy(path, member, spec_dtype, spec_shape, shape, fortran, dtype)
+        if nbytes > info.file_size:
+            # Checked before allocating: a small edited file must not make the loader reserve
+            # terabytes (the member cannot hold the data it declares anyway).
+            raise _error(path, f"member {member!r} holds {info.file_size} bytes, fewer than the "
+                         f"{nbytes} its declared array {spec_dtype} {spec_shape} needs (truncated "
+                         "or edited file?)")
         array = np.empty(shape, dtype=dtype)
         view = memoryview(array.reshape(-1).view(np.uint8)) if nbytes else memoryview(b"")
         done = 0
@@ -755,13 +766,23 @@ def load_native(path, mmap=None):
         f.seek(0)
         try:
             zf = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+                NotImplementedError, struct.error) as exc:
+            # (NotImplementedError: zipfile's answer to a damaged "version needed" or
+            # compression-method field; found by fuzzing, like the other additions here)
             raise _error(path, f"corrupt or truncated native file ({exc})") from None
         try:
             with zf:
                 return _load_from_zip(zf, f, path, mmap)
-        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except VectorFileError:
+            raise
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, struct.error,
+                OverflowError) as exc:
             raise _error(path, f"corrupt native file ({exc})") from None
+        except (OSError, ValueError) as exc:
+            # A damaged offset makes zipfile seek before the start of the file (EINVAL) or
+            # np.memmap map past its end; NumPy refuses absurd shapes with ValueError.
+            raise _error(path, f"corrupt native file ({type(exc).__name__}: {exc})") from None
 
 
 def _load_from_zip(zf, f, path, mmap):

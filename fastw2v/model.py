@@ -273,8 +273,8 @@ class Word2Vec:
         vectors /= np.float32(self.vector_size)
         self.syn1neg = np.zeros((size if self.negative else 0, self.vector_size), dtype=np.float32)
         self.syn1 = np.zeros((max(size - 1, 0) if self.hs else 0, self.vector_size), dtype=np.float32)
-        self._set_wv(vectors)
         self._diverged = None   # fresh weights: a past divergence no longer matters
+        self._set_wv(vectors)
 
     def _grow_weights(self, old_size):
         size = len(self.vocab)
@@ -295,6 +295,8 @@ class Word2Vec:
         # The KeyedVectors holds (does not copy) the array the kernels train in place.
         self.wv = KeyedVectors.from_arrays(list(self.vocab.index_to_key), vectors,
                                            counts=self.vocab.counts)
+        if getattr(self, "_diverged", None) is not None:   # build_vocab(update=True) keeps old rows
+            self.wv._mark_unusable(self._diverged)
 
     def _prepare_tables(self):
         self.__dict__.update(self._build_tables(self.vocab.counts))

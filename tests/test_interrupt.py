@@ -335,6 +335,9 @@ def test_large_model_is_marked_diverged_instead(monkeypatch, tmp_path):
     assert not (tmp_path / "never-written.txt").exists()
     with pytest.raises(TrainingDivergedError, match="build_vocab"):
         model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    model.build_vocab([["a", "new", "word"]], update=True)   # keeps the NaN rows: still marked
+    with pytest.raises(FloatingPointError, match="diverged"):
+        model.wv.most_similar("new")
     model.build_vocab(SENTENCES)   # fresh weights: usable again
     assert_usable(model)
 

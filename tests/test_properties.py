@@ -127,6 +127,51 @@ def test_damaged_files_load_or_raise_vector_file_error(file):
     _check_load(*file)
 
 
+@pytest.fixture(scope="module")
+def native_files(tmp_path_factory):
+    """The bytes of a small native KeyedVectors file and of a small native Word2Vec model."""
+    folder = tmp_path_factory.mktemp("native-fuzz")
+    kv_path, model_path = folder / "kv.fw2v", folder / "model.fw2v"
+    KeyedVectors.from_arrays(["a", "b", "ç"], np.arange(6, dtype=np.float32).reshape(3, 2),
+                             counts=[3, 2, 1]).save(kv_path)
+    Word2Vec([["a", "b", "c", "a"]] * 5, vector_size=4, min_count=1, epochs=1, workers=1,
+             hs=1).save(model_path)
+    return {"kv": kv_path.read_bytes(), "model": model_path.read_bytes()}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow,
+                                                  HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(which=st.sampled_from(["kv", "model"]), edits=st.lists(
+    st.tuples(st.sampled_from(["set", "cut", "insert"]), st.floats(0, 1), st.integers(0, 255)),
+    min_size=1, max_size=3), loader=st.sampled_from(["Word2Vec", "KeyedVectors"]),
+    mmap=st.sampled_from([None, "r"]))
+def test_damaged_native_files_load_or_raise_vector_file_error(native_files, which, edits, loader,
+                                                              mmap):
+    data = bytearray(native_files[which])
+    for action, where, value in edits:
+        at = min(int(where * len(data)), max(len(data) - 1, 0))
+        if action == "set" and data:
+            data[at] = value
+        elif action == "cut":
+            del data[at:]
+        else:
+            data[at:at] = bytes([value])
+    load = Word2Vec.load if loader == "Word2Vec" else KeyedVectors.load
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "damaged.fw2v")
+        with open(path, "wb") as f:
+            f.write(bytes(data))
+        try:
+            loaded = load(path, mmap=mmap)
+        except VectorFileError as exc:
+            assert "damaged.fw2v" in str(exc)
+            return
+        vectors = loaded.wv.vectors if loader == "Word2Vec" else loaded.vectors
+        assert np.isfinite(vectors).all()
+        del loaded, vectors   # (release a memory map before the folder goes)
+
+
 # ------------------------------------------------------------------ round trips
 
 # Any unicode word the word2vec formats can hold: no space or newline, not empty. (hypothesis'
