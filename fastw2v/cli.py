@@ -23,7 +23,7 @@ W2V_C_FLAGS = {
     "-classes": "0",
 }
 DEMO_WORDS = ("war", "economy", "freedom", "congress", "children")
-DEMO_ANALOGY = ("america", "american", "soviet")
+DEMO_ANALOGIES = (("men", "women", "man"), ("he", "his", "she"))
 
 
 class CLIError(Exception):
@@ -219,14 +219,18 @@ def _word2vec_c(argv):
                      alpha=alpha, min_alpha=alpha * 1e-4, sg=1 - cbow,
                      progress=_int_opt(values, "-debug") > 0)
     if values["-read-vocab"]:
-        counts = _read_vocab_file(_existing(values["-read-vocab"]))
+        from .io import read_vocab_counts
+
+        counts = read_vocab_counts(_existing(values["-read-vocab"]))
         model.build_vocab_from_freq(counts)
         model.train(corpus_file=corpus_file, total_words=max(1, sum(counts.values())),
                     epochs=model.epochs)
     else:
         _train_and_report(model, corpus_file, quiet=_int_opt(values, "-debug") == 0)
     if values["-save-vocab"]:
-        _write_vocab_file(values["-save-vocab"], model)
+        from .io import write_vocab_counts
+
+        write_vocab_counts(values["-save-vocab"], model.wv.index_to_key, model.vocab.counts)
     model.wv.save_word2vec_format(values["-output"], binary=bool(_int_opt(values, "-binary")))
     return 0
 
@@ -243,32 +247,6 @@ def _float_opt(values, flag):
         return float(values[flag])
     except ValueError:
         raise CLIError(f"fastw2v: {flag} needs a number, got {values[flag]!r}") from None
-
-
-def _read_vocab_file(path):
-    """word2vec.c's vocabulary file: one ``word count`` per line."""
-    counts = {}
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            parts = raw.split()
-            if not parts:
-                continue
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise CLIError(f"fastw2v: {path}:{lineno}: expected 'word count'")
-            try:
-                counts[parts[0].decode("utf-8")] = int(parts[1])
-            except UnicodeDecodeError:
-                raise CLIError(f"fastw2v: {path}:{lineno}: word is not valid UTF-8") from None
-    return counts
-
-
-def _write_vocab_file(path, model):
-    from .io import atomic_write
-
-    counts = model.vocab.counts.tolist()
-    with atomic_write(path) as f:
-        for word, count in zip(model.wv.index_to_key, counts):
-            f.write(f"{word} {count}\n".encode("utf-8"))
 
 
 def _cmd_similar(args):
@@ -341,10 +319,11 @@ def _cmd_demo(args):
         if word in wv:
             neighbours = ", ".join(w for w, _ in wv.most_similar(word, topn=6))
             print(f"{word:>10}: {neighbours}")
-    a, b, c = DEMO_ANALOGY
-    if all(w in wv for w in DEMO_ANALOGY):
-        best = wv.most_similar(positive=[b, c], negative=[a], topn=3)
-        print(f"\n{a} : {b} :: {c} : {', '.join(w for w, _ in best)}")
+    print()
+    for a, b, c in DEMO_ANALOGIES:
+        if all(w in wv for w in (a, b, c)):
+            best = wv.most_similar(positive=[b, c], negative=[a], topn=3)
+            print(f"{a} : {b} :: {c} : {', '.join(w for w, _ in best)}")
     if args.save:
         model.save(args.save)
     if args.plot:
