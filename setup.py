@@ -43,14 +43,11 @@ directives = {
 }
 
 wanted = os.environ.get("FASTW2V_ONLY", "_core,_text").split(",")
+numpy_headers = dict(include_dirs=[np.get_include()],
+                     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
 extensions = [
-    Extension(
-        f"fastw2v.{name}",
-        [f"fastw2v/{name}.pyx"],
-        include_dirs=[np.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=compile_args,
-    )
+    Extension(f"fastw2v.{name}", [f"fastw2v/{name}.pyx"], extra_compile_args=compile_args,
+              **numpy_headers)
     for name in wanted
     if os.path.exists(f"fastw2v/{name}.pyx")
 ]
@@ -62,12 +59,8 @@ if ("_core" in wanted and x86_64 and sys.platform != "win32" and not _flag("FAST
     variant = os.path.join("build", "avx2", "fastw2v", "_core_avx2.pyx")
     os.makedirs(os.path.dirname(variant), exist_ok=True)
     shutil.copyfile("fastw2v/_core.pyx", variant)
-    extensions.append(Extension(
-        "fastw2v._core_avx2",
-        [variant],
-        include_dirs=[np.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=compile_args + ["-mavx2", "-ffp-contract=off"],
-    ))
+    extensions.append(Extension("fastw2v._core_avx2", [variant],
+                                extra_compile_args=compile_args + ["-mavx2", "-ffp-contract=off"],
+                                **numpy_headers))
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

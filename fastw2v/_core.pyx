@@ -597,12 +597,10 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
     scores from the weights before the step, then dT from the old context rows, the context rows from
     the old target rows, and last the target rows. Scratch: targets[n_neg+1], G[n_ctx*(n_neg+1)],
     dT[(n_neg+1)*D]. The target rows stay in L1 for the whole window, which is where the speed is."""
-    cdef Py_ssize_t n_t = 1, j, t, d
-    cdef float f, signed_f, g
+    cdef Py_ssize_t n_t = 1, j, t
+    cdef float f, signed_f
     cdef double s, loss = 0.0
     cdef float* x
-    cdef float* row
-    cdef const float* src
     cdef float* acc
     targets[0] = word
     for t in range(n_neg):

@@ -160,6 +160,14 @@ cdef struct EncodeResult:
     Py_ssize_t consumed        # bytes of the block that were encoded
 
 
+cdef inline void _end_sentence(EncodeResult* r, int64_t* offsets) noexcept nogil:
+    """Count a sentence; record its end unless it kept no in-vocabulary token (empty ones vanish)."""
+    r.n_sentences += 1
+    if r.n_tokens > offsets[r.n_offsets - 1]:
+        offsets[r.n_offsets] = r.n_tokens
+        r.n_offsets += 1
+
+
 cdef EncodeResult _encode(VocabHash h, const unsigned char* buf, Py_ssize_t n,
                           Py_ssize_t max_len, bint final,
                           int32_t* tokens, int64_t* offsets) noexcept nogil:
@@ -184,10 +192,7 @@ cdef EncodeResult _encode(VocabHash h, const unsigned char* buf, Py_ssize_t n,
             i += 1
             if c == 10:
                 if piece_raw > 0:
-                    r.n_sentences += 1
-                    if r.n_tokens > offsets[r.n_offsets - 1]:
-                        offsets[r.n_offsets] = r.n_tokens
-                        r.n_offsets += 1
+                    _end_sentence(&r, offsets)
                     piece_raw = 0
                 r.consumed = i
                 snap = r
@@ -204,20 +209,14 @@ cdef EncodeResult _encode(VocabHash h, const unsigned char* buf, Py_ssize_t n,
             tokens[r.n_tokens] = word
             r.n_tokens += 1
         if piece_raw == max_len:
-            r.n_sentences += 1
-            if r.n_tokens > offsets[r.n_offsets - 1]:
-                offsets[r.n_offsets] = r.n_tokens
-                r.n_offsets += 1
+            _end_sentence(&r, offsets)
             piece_raw = 0
             r.consumed = i
             snap = r
     if not final:
         return snap
     if piece_raw > 0:
-        r.n_sentences += 1
-        if r.n_tokens > offsets[r.n_offsets - 1]:
-            offsets[r.n_offsets] = r.n_tokens
-            r.n_offsets += 1
+        _end_sentence(&r, offsets)
     r.consumed = n
     return r
 

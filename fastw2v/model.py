@@ -266,11 +266,15 @@ class Word2Vec:
             self._init_weights()
             self.__dict__.update(built)
 
+    def _random_rows(self, rng, n):
+        """Initial input vectors: uniform in [-0.5, 0.5) / vector_size (word2vec.c's, gensim's)."""
+        rows = rng.random((n, self.vector_size), dtype=np.float32) - np.float32(0.5)
+        rows /= np.float32(self.vector_size)
+        return rows
+
     def _init_weights(self):
         size = len(self.vocab)
-        rng = np.random.default_rng(self.seed)
-        vectors = rng.random((size, self.vector_size), dtype=np.float32) - np.float32(0.5)
-        vectors /= np.float32(self.vector_size)
+        vectors = self._random_rows(np.random.default_rng(self.seed), size)
         self.syn1neg = np.zeros((size if self.negative else 0, self.vector_size), dtype=np.float32)
         self.syn1 = np.zeros((max(size - 1, 0) if self.hs else 0, self.vector_size), dtype=np.float32)
         self._diverged = None   # fresh weights: a past divergence no longer matters
@@ -278,9 +282,7 @@ class Word2Vec:
 
     def _grow_weights(self, old_size):
         size = len(self.vocab)
-        rng = np.random.default_rng([self.seed, old_size])
-        new_rows = (rng.random((size - old_size, self.vector_size), dtype=np.float32) - np.float32(0.5))
-        new_rows /= np.float32(self.vector_size)
+        new_rows = self._random_rows(np.random.default_rng([self.seed, old_size]), size - old_size)
         vectors = np.concatenate([self.wv.vectors, new_rows])
         if self.negative:
             self.syn1neg = np.concatenate(
