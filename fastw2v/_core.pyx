@@ -1163,13 +1163,18 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     cdef int32_t* targets = <int32_t*>malloc(n_targets * sizeof(int32_t))
     cdef int64_t kept = 0
     cdef double loss = 0.0
+    cdef uint64_t state
     try:
         if sen == NULL or context == NULL or negs == NULL or vecs == NULL or targets == NULL:
             raise MemoryError()
+        # The stream state lives in a local for the batch: another thread's Rng object may share
+        # its cache line, and writing it on every draw would bounce that line between the cores.
+        state = rng._state
         with nogil:
-            loss = _train_sentences(m, &rng._state, tp, n_tokens, op, n_off - 1, a0, a1, sen,
+            loss = _train_sentences(m, &state, tp, n_tokens, op, n_off - 1, a0, a1, sen,
                                     context, negs, vecs, vecs + D, targets, vecs + 2 * D,
                                     vecs + 2 * D + (n_context + 1) * n_targets, &kept)
+        rng._state = state
     finally:
         free(sen)
         free(context)

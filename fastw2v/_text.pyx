@@ -446,3 +446,36 @@ cdef class WordCounter:
         """``{word str: count}`` in first-occurrence order; words decoded as UTF-8 (strict)."""
         return {self.pool[self.starts[w]:self.starts[w + 1]].decode("utf-8"): self.counts[w]
                 for w in range(self.n_words)}
+
+
+def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[::1] out not None):
+    """Write ``key_to_index.get(token, -1)`` of every token of ``sentences`` (lists) into ``out``.
+
+    The iterable-mode twin of ``VocabHash`` lookups: one C dict lookup per token, no Python call.
+    ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must hold exactly their
+    total token count (ValueError otherwise). Values must be ints in [0, 2**31) (ValueError); an
+    unhashable token raises TypeError, as ``dict.get`` would. Returns the number of tokens found.
+    """
+    cdef Py_ssize_t p = 0, found = 0, i, n, total = out.shape[0]
+    cdef object sentence, value
+    cdef long index
+    for sentence in sentences:
+        if type(sentence) is not list:
+            sentence = list(sentence)   # tuples, arrays of str
+        n = len(<list>sentence)
+        if p + n > total:
+            raise ValueError(f"out holds {total} ids, fewer than the sentences' tokens")
+        for i in range(n):
+            value = (<dict>key_to_index).get((<list>sentence)[i])
+            if value is None:
+                out[p] = -1
+            else:
+                index = value
+                if index < 0 or index > 2147483647:
+                    raise ValueError(f"key_to_index holds {index!r}, not a word id in [0, 2**31)")
+                out[p] = <int32_t>index
+                found += 1
+            p += 1
+    if p != total:
+        raise ValueError(f"out holds {total} ids but the sentences hold {p} tokens")
+    return found

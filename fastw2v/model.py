@@ -21,7 +21,7 @@ import numpy as np
 
 from . import tables
 from .kernels import core as _core
-from .corpus import MAX_SENTENCE_LENGTH, iter_file_batches, iter_id_batches
+from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
 from .keyedvectors import KeyedVectors
 from .keyedvectors import check_finite_rows as _check_finite_rows
 from .vocab import Vocabulary, count_words
@@ -462,8 +462,14 @@ class Word2Vec:
 
     def _batches(self, corpus_iterable, corpus_file):
         if corpus_file is not None:
-            return iter_file_batches(corpus_file, self._vocab_hash(), batch_bytes=FILE_BATCH_BYTES,
-                                     max_sentence_length=MAX_SENTENCE_LENGTH)
+            # With several workers, a plain file is read from `workers` places at once, in turn, so
+            # that the workers train on distant parts of the corpus at the same time, as word2vec.c's
+            # threads and gensim's corpus_file workers do (docs/architecture.md).
+            vocab_hash = self._vocab_hash()
+            return _round_robin([
+                iter_file_batches(corpus_file, vocab_hash, batch_bytes=FILE_BATCH_BYTES,
+                                  max_sentence_length=MAX_SENTENCE_LENGTH, start=start, end=end)
+                for start, end in file_partitions(corpus_file, self.workers)])
         return iter_id_batches(corpus_iterable, self.vocab.key_to_index, batch_words=self.batch_words,
                                max_sentence_length=MAX_SENTENCE_LENGTH)
 
@@ -596,6 +602,18 @@ def _call(callbacks, method, model):
                 raise TypeError(f"callback {type(callback).__name__}.{method} is not callable "
                                 f"(it is {type(hook).__name__} {hook!r:.60})")
             hook(model)
+
+
+def _round_robin(iterators):
+    """The items of several iterators in turn (one from each), until every one is exhausted."""
+    active = list(iterators)
+    while active:
+        for iterator in list(active):
+            item = next(iterator, None)
+            if item is None:
+                active.remove(iterator)
+            else:
+                yield item
 
 
 def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):

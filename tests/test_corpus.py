@@ -15,6 +15,7 @@ from fastw2v.corpus import (
     IdBatch,
     LineSentence,
     Text8Corpus,
+    file_partitions,
     iter_file_batches,
     iter_id_batches,
     iter_line_blocks,
@@ -330,3 +331,65 @@ def test_file_batches_force_a_boundary_only_beyond_max_carry(tmp_path, monkeypat
 def test_file_batches_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.txt"):
         list(iter_file_batches(tmp_path / "missing.txt", _text.VocabHash(VOCAB)))
+
+
+# --------------------------------------------------------------------------- partitioned reading
+
+
+@needs_text
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+@pytest.mark.parametrize("batch_bytes,max_len", [(1, 3), (37, 10000), (1 << 20, 5)])
+def test_file_partitions_read_in_order_give_the_file(tmp_path, parts, batch_bytes, max_len):
+    data = random_text(11)
+    path = write(tmp_path / "f.txt", data)
+    ranges = file_partitions(path, parts)
+    assert len(ranges) == parts                      # 300 lines: every cut finds a line start
+    starts = [a for a, _ in ranges]
+    assert starts[0] == 0 and starts == sorted(set(starts))
+    assert all(data[a - 1:a] == b"\n" for a in starts[1:])
+    assert [b for _, b in ranges] == starts[1:] + [None]
+    sizes = np.diff(starts + [len(data)])
+    assert sizes.max() <= 2 * len(data) / parts      # about equal (lines are < 1 KB here)
+    vocab_hash = _text.VocabHash(VOCAB)
+    pieces = [flatten(iter_file_batches(path, vocab_hash, batch_bytes=batch_bytes, max_sentence_length=max_len,
+                                        start=a, end=b)) for a, b in ranges]
+    tokens, offsets, raw, n = [], [0], 0, 0
+    for t, o, r, k in pieces:
+        offsets.extend(x + len(tokens) for x in o[1:])
+        tokens.extend(t)
+        raw, n = raw + r, n + k
+    assert (tokens, offsets, raw, n) == flatten(iter_file_batches(path, vocab_hash, batch_bytes=batch_bytes,
+                                                                  max_sentence_length=max_len))
+
+
+@needs_text
+@pytest.mark.parametrize("name,data", [
+    ("f.txt.gz", b"the of\n" * 500),             # compressed: not seekable
+    ("f.txt.bz2", b"the of\n" * 500),
+    ("text8", b"the of " * 500),                  # no newline to cut at
+    ("short.txt", b"the of\n"),                  # one line
+])
+def test_file_partitions_fall_back_to_the_whole_file(tmp_path, name, data):
+    path = write(tmp_path / name, data)
+    assert file_partitions(path, 4) == [(0, None)]
+
+
+def test_file_partitions_bad_input(tmp_path):
+    path = write(tmp_path / "f.txt", b"a\n" * 10)
+    with pytest.raises(ValueError, match="parts must be >= 1"):
+        file_partitions(path, 0)
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        file_partitions(tmp_path / "missing.txt", 2)
+
+
+@needs_text
+def test_file_batches_byte_range_bad_input(tmp_path):
+    vocab_hash = _text.VocabHash(VOCAB)
+    gz = write(tmp_path / "f.txt.gz", b"the of\n" * 10)
+    with pytest.raises(ValueError, match="f.txt.gz is compressed"):
+        list(iter_file_batches(gz, vocab_hash, start=7))
+    plain = write(tmp_path / "f.txt", b"the of\n" * 10)
+    with pytest.raises(ValueError, match=r"byte range \[5, 3\) of .*f.txt is not a range"):
+        list(iter_file_batches(plain, vocab_hash, start=5, end=3))
+    assert flatten(iter_file_batches(plain, vocab_hash, start=7, end=14)) == ([0, 1], [0, 2], 2, 1)
+    assert flatten(iter_file_batches(plain, vocab_hash, start=70, end=70)) == ([], [0], 0, 0)

@@ -108,6 +108,33 @@ def test_corpus_file_mode_matches_iterable_mode(tmp_path):
     np.testing.assert_allclose(a.wv.vectors, b.wv.vectors, rtol=1e-4, atol=1e-5)
 
 
+def test_corpus_file_with_several_workers_reads_the_parts_in_turn(tmp_path, monkeypatch):
+    from fastw2v import model as model_module
+    from fastw2v.corpus import file_partitions, iter_file_batches
+    path = write_corpus(tmp_path / "c.txt", SENTENCES)
+    model = Word2Vec(workers=3, sg=1, **SMALL)
+    model.build_vocab(corpus_file=path)
+    monkeypatch.setattr(model_module, "FILE_BATCH_BYTES", 500)
+    ranges = file_partitions(path, 3)
+    assert len(ranges) == 3
+    parts = [list(iter_file_batches(path, model._vocab_hash(), batch_bytes=500, start=a, end=b))
+             for a, b in ranges]
+    batches = list(model._batches(None, path))
+    # one batch of each part in turn, every batch of every part once
+    assert [b.tokens.tolist() for b in batches[:3]] == [p[0].tokens.tolist() for p in parts]
+    assert sorted(b.tokens.tolist() for b in batches) == sorted(b.tokens.tolist() for p in parts for b in p)
+    assert sum(b.raw_words for b in batches) == model.corpus_total_words
+    effective, raw = model.train(corpus_file=path, total_examples=model.corpus_count, epochs=2)
+    assert raw == 2 * model.corpus_total_words
+    assert neighbour_purity(model.wv, TOPICS) > 0.9
+
+
+def test_round_robin_takes_one_item_of_each_in_turn():
+    from fastw2v.model import _round_robin
+    assert list(_round_robin([iter([1, 2, 3]), iter([]), iter([10, 20])])) == [1, 10, 2, 20, 3]
+    assert list(_round_robin([])) == []
+
+
 def test_learning_rate_decays_linearly_to_min_alpha():
     seen = []
 

@@ -197,3 +197,37 @@ def test_word_counter_grows_and_accumulates():
     assert len(counter) == 30000 and [w for w, _ in items] == words
     assert [c for _, c in items[:11]] == [2] * 10 + [1]
     assert counter.to_dict()["w5"] == 2
+
+
+# ---------------------------------------------------------------------------- lookup_tokens
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS + [3, None, b"the", ("a",)]), max_size=12), max_size=8))
+def test_lookup_tokens_equals_dict_get(sentences):
+    key_to_index = {w: i for i, w in enumerate(VOCAB)}
+    out = np.full(sum(map(len, sentences)), 99, np.int32)
+    found = _text.lookup_tokens(sentences, key_to_index, out)
+    expected = [key_to_index.get(t, -1) for s in sentences for t in s]
+    assert out.tolist() == expected
+    assert found == sum(i >= 0 for i in expected)
+
+
+def test_lookup_tokens_reads_tuples_and_arrays_of_str():
+    out = np.empty(4, np.int32)
+    assert _text.lookup_tokens([("a", "zz"), np.array(["the", "bb"])], {"the": 0, "a": 1, "bb": 2}, out) == 3
+    assert out.tolist() == [1, -1, 0, 2]
+
+
+def test_lookup_tokens_rejects_bad_input():
+    with pytest.raises(ValueError, match="out holds 1 ids"):
+        _text.lookup_tokens([["a", "a"]], {"a": 0}, np.empty(1, np.int32))
+    with pytest.raises(ValueError, match="out holds 3 ids but the sentences hold 2"):
+        _text.lookup_tokens([["a", "a"]], {"a": 0}, np.empty(3, np.int32))
+    with pytest.raises(ValueError, match="not a word id"):
+        _text.lookup_tokens([["a"]], {"a": -1}, np.empty(1, np.int32))
+    with pytest.raises(ValueError, match="not a word id"):
+        _text.lookup_tokens([["a"]], {"a": 2**31}, np.empty(1, np.int32))
+    with pytest.raises(TypeError, match="unhashable"):
+        _text.lookup_tokens([[["a"]]], {"a": 0}, np.empty(1, np.int32))
+    with pytest.raises(ValueError, match="dtype mismatch"):
+        _text.lookup_tokens([["a"]], {"a": 0}, np.empty(1, np.int64))
