@@ -67,8 +67,8 @@ def main():
     pairs = model.wv.evaluate_word_pairs(os.path.join(args.eval_dir, "wordsim353.tsv"))[1][0]
     analogies = model.wv.evaluate_word_analogies(
         os.path.join(args.eval_dir, "questions-words.txt"), restrict_vocab=30000)[0]
-    print(f"sg={args.sg} emulate={sorted(emulate) or 'none'} seed={args.seed}: WordSim-353 Spearman {pairs:.4f}, "
-          f"analogy accuracy {analogies:.4f}")
+    print(f"sg={args.sg} emulate={sorted(emulate) or 'none'} seed={args.seed}: "
+          f"WordSim-353 Spearman {pairs:.4f}, analogy accuracy {analogies:.4f}")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ picture (no reader thread, no queue: the corpus is encoded once, then the thread
 kernel and the machine. Every configuration runs in a fresh process, interleaved, ``--repeats``
 times; each run prints wall and CPU seconds, and the medians come last.
 
-``--separate-hot K`` gives every thread after the first its own rows for the K most frequent words
-(by renumbering that thread's word ids so that the K most frequent words swap places with the K
-rarest ones; counts, thresholds and negatives are permuted alike). Training is then no longer one
+``--separate-hot K`` gives the threads after the first (together) other rows than the first thread
+for the K most frequent words (by renumbering their word ids so that the K most frequent words swap
+places with the K rarest ones; counts, thresholds and negatives are permuted alike). Training is then no longer one
 model, but the work per word is the same, and the threads no longer write the same rows for the
 words that dominate the negatives, so a slowdown caused by cores fighting over those rows goes
 away. ``--independent`` runs single-thread processes side by side instead (no shared memory).
