@@ -449,7 +449,7 @@ cdef class WordCounter:
 
 
 def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[::1] out not None):
-    """Write ``key_to_index.get(token, -1)`` of every token of ``sentences`` (lists) into ``out``.
+    """Write ``key_to_index.get(token, -1)`` of every token of ``sentences`` into ``out``, in order.
 
     The iterable-mode twin of ``VocabHash`` lookups: one C dict lookup per token, no Python call.
     ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must hold exactly their
