@@ -11,7 +11,9 @@ for the K most frequent words (by renumbering their word ids so that the K most 
 places with the K rarest ones; counts, thresholds and negatives are permuted alike). Training is then no longer one
 model, but the work per word is the same, and the threads no longer write the same rows for the
 words that dominate the negatives, so a slowdown caused by cores fighting over those rows goes
-away. ``--independent`` runs single-thread processes side by side instead (no shared memory).
+away. Two more configurations run single-thread processes side by side (no shared memory) and
+the whole trainer (``Word2Vec.train`` with its reader thread) on a file of the same first words,
+with 1 and N workers. words/s counts raw words for all.
 
     python benchmarks/thread_scaling_check.py --corpus dev.txt --threads 2 --repeats 8
 """
@@ -41,14 +43,37 @@ def encode(corpus, words):
         done += batch.raw_words
         if done >= words:
             break
-    return np.concatenate(tokens), np.array(offsets, np.int64), model.vocab.counts
+    return np.concatenate(tokens), np.array(offsets, np.int64), model.vocab.counts, done
+
+
+def run_trainer(args):
+    """The whole trainer (reader thread, queue, workers) on the same first words of the corpus."""
+    import tempfile
+    from fastw2v import Word2Vec
+    model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=args.sg,
+                     workers=args.run_threads, seed=1)
+    model.build_vocab(corpus_file=args.corpus)   # the full corpus's vocabulary, as the kernel runs
+    raw = 0
+    with open(args.corpus, "rb") as src, tempfile.NamedTemporaryFile("wb", suffix=".txt") as head:
+        for line in src:
+            head.write(line)
+            raw += len(line.split())
+            if raw >= args.words:
+                break
+        head.flush()
+        cpu, wall = time.process_time(), time.perf_counter()
+        model.train(corpus_file=head.name, total_words=raw, epochs=1)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"RESULT {raw / wall:.0f} {wall:.3f} {cpu:.3f}", flush=True)
 
 
 def run_once(args):
     """One measurement in this process; prints one line."""
     from fastw2v import tables
     from fastw2v.kernels import core
-    tokens, offsets, counts = encode(args.corpus, args.words)
+    if args.trainer:
+        return run_trainer(args)
+    tokens, offsets, counts, raw = encode(args.corpus, args.words)
     V, D = len(counts), 100
     rng = np.random.default_rng(1)
     w_in = (rng.random((V, D), dtype=np.float32) - np.float32(0.5)) / np.float32(D)
@@ -89,13 +114,13 @@ def run_once(args):
     for thread in threads:
         thread.join()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"RESULT {len(tokens) / wall:.0f} {wall:.3f} {cpu:.3f}", flush=True)
+    print(f"RESULT {raw / wall:.0f} {wall:.3f} {cpu:.3f}", flush=True)
 
 
-def measure(args, threads, separate_hot, independent):
+def measure(args, threads, separate_hot, independent, trainer=False):
     cmd = [sys.executable, os.path.abspath(__file__), "--corpus", args.corpus, "--words", str(args.words),
            "--sg", str(args.sg), "--run-threads", str(1 if independent else threads),
-           "--separate-hot", str(separate_hot)]
+           "--separate-hot", str(separate_hot)] + (["--trainer"] if trainer else [])
     copies = threads if independent else 1
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(copies)]
     results = []
@@ -116,17 +141,19 @@ def main():
     parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--separate-hot", type=int, default=256, help="K for the separated-rows runs")
     parser.add_argument("--run-threads", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--trainer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_threads:
         return run_once(args)
     n = args.threads
-    configs = [("1 thread", 1, 0, False), (f"{n} threads", n, 0, False),
-               (f"{n} threads, hot rows separated (K={args.separate_hot})", n, args.separate_hot, False),
-               (f"{n} single-thread processes side by side", n, 0, True)]
+    configs = [("1 thread", 1, 0, False, False), (f"{n} threads", n, 0, False, False),
+               (f"{n} threads, hot rows separated (K={args.separate_hot})", n, args.separate_hot, False, False),
+               (f"{n} single-thread processes side by side", n, 0, True, False),
+               ("trainer, 1 worker", 1, 0, False, True), (f"trainer, {n} workers", n, 0, False, True)]
     seen = {name: [] for name, *_ in configs}
     for rep in range(args.repeats):
-        for name, threads, hot, independent in configs:
-            rate, wall, cpu = measure(args, threads, hot, independent)
+        for name, threads, hot, independent, trainer in configs:
+            rate, wall, cpu = measure(args, threads, hot, independent, trainer)
             seen[name].append(rate)
             print(f"[rep {rep + 1}/{args.repeats}] {name}: {rate:,.0f} words/s, wall {wall:.2f} s, "
                   f"cpu {cpu:.2f} s", flush=True)
