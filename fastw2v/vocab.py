@@ -128,6 +128,12 @@ def _normalise_keys(counts: Counter) -> dict:
     return dict(counts)
 
 
+def _log_progress(sentence, words, word_types):
+    """gensim's scan_vocab progress line."""
+    logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                sentence, words, word_types)
+
+
 def _count_iterable(corpus, max_vocab_size, progress_per, trim_rule) -> CountResult:
     check_restartable(corpus)
     counts: Counter = Counter()
@@ -169,9 +175,7 @@ def _count_iterable(corpus, max_vocab_size, progress_per, trim_rule) -> CountRes
                 flush(index + 1 - len(chunk))
                 chunk, chunk_words = [], 0
         if index >= next_log:
-            logger.info(
-                "PROGRESS: at sentence #%i, processed %i words, keeping %i word types", index, total, len(counts)
-            )
+            _log_progress(index, total, len(counts))
             next_log += progress_per
         n_sentences = index + 1
     if chunk:
@@ -193,10 +197,7 @@ def _count_file_native(path, progress_per, max_len) -> CountResult:
         total += raw
         n_sentences += n_sent
         if n_sentences >= next_log:
-            logger.info(
-                "PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                n_sentences, total, len(counter),
-            )
+            _log_progress(n_sentences, total, len(counter))
             next_log = n_sentences + progress_per
     return CountResult(counter.to_dict(), total, n_sentences, 1)
 
@@ -230,10 +231,7 @@ def _count_file(path, max_vocab_size, progress_per, trim_rule, max_len) -> Count
                 n_sentences += sum((n + max_len - 1) // max_len for n in lens)
             update(chain.from_iterable(token_lists))
         if n_sentences >= next_log:
-            logger.info(
-                "PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                n_sentences, total, len(counts),
-            )
+            _log_progress(n_sentences, total, len(counts))
             next_log = n_sentences + progress_per
     return CountResult(dict(counts), total, n_sentences, min_reduce)
 
