@@ -267,8 +267,12 @@ class Word2Vec:
             self.__dict__.update(built)
 
     def _random_rows(self, rng, n):
-        """Initial input vectors: uniform in [-0.5, 0.5) / vector_size (word2vec.c's, gensim's)."""
-        rows = rng.random((n, self.vector_size), dtype=np.float32) - np.float32(0.5)
+        """Initial input vectors: uniform in [-1, 1) / vector_size, float32, computed as gensim 4 does
+        (a fresh vocabulary gets gensim's numbers for the same seed); word2vec.c's range is half as
+        wide, [-0.5, 0.5) / size."""
+        rows = rng.random((n, self.vector_size), dtype=np.float32)
+        rows *= np.float32(2.0)
+        rows -= np.float32(1.0)
         rows /= np.float32(self.vector_size)
         return rows
 

@@ -59,6 +59,26 @@ def test_constructor_matches_installed_gensim():
             assert ours_m[name].default == param.default, f"{method}({name})"
 
 
+def test_initial_vectors_are_uniform_in_gensims_range():
+    model = Word2Vec(vector_size=50, min_count=1, seed=4)
+    model.build_vocab([[f"w{i}" for i in range(400)]])
+    scaled = model.wv.vectors * 50
+    assert model.wv.vectors.dtype == np.float32
+    assert scaled.min() >= -1.0 and scaled.max() < 1.0
+    assert scaled.min() < -0.9 and scaled.max() > 0.9   # [-1, 1) / size, not word2vec.c's half range
+    assert abs(float(scaled.mean())) < 0.02
+    assert not model.syn1neg.any()
+
+
+def test_initial_vectors_match_installed_gensim():
+    keyedvectors = pytest.importorskip("gensim.models.keyedvectors",
+                                       reason="gensim not installed: comparison skipped")
+    model = Word2Vec(vector_size=30, min_count=1, seed=7)
+    model.build_vocab(SENTENCES)
+    expected = keyedvectors.prep_vectors(model.wv.vectors.shape, seed=7)
+    np.testing.assert_array_equal(model.wv.vectors, expected)
+
+
 @pytest.mark.parametrize("mode", [dict(sg=1), dict(sg=0), dict(sg=1, hs=1, negative=0),
                                   dict(sg=0, hs=1, negative=0), dict(sg=0, cbow_mean=0),
                                   dict(sg=1, hs=1, negative=3)])
