@@ -127,8 +127,15 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
+def _mean(values):
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return statistics.fmean(values) if values else None
+
+
 def summarise(runs, systems):
-    """One row per (system, sg, workers) with medians over the repetitions that succeeded.
+    """One row per (system, sg, workers): medians over the repetitions that succeeded for times,
+    speed and memory, means for the quality scores (each repetition trains with its own seed, and
+    quality targets are stated as averages over seeds).
 
     A row is FAILED as soon as one of its repetitions failed (a flaky system must not look healthy);
     skipped systems get one row each, with the reason.
@@ -151,8 +158,10 @@ def summarise(runs, systems):
             "error": failed[0].get("error") if failed else None,
             "quality_errors": [r["quality_error"] for r in ok if r.get("quality_error")],
         }
-        for field in ("train_s", "total_s", "words_per_s", "peak_rss_mib", "wordsim_spearman", "analogy_acc"):
+        for field in ("train_s", "total_s", "words_per_s", "peak_rss_mib"):
             row[field] = _median([r.get(field) for r in ok])
+        for field in ("wordsim_spearman", "analogy_acc"):
+            row[field] = _mean([r.get(field) for r in ok])
         row["words_per_s_range"] = ([min(r["words_per_s"] for r in ok), max(r["words_per_s"] for r in ok)]
                                     if ok else None)
         summary.append(row)
@@ -232,7 +241,8 @@ def write_markdown(path, report):
         f"sample {hp['sample']:g}, min_count {hp['min_count']}, epochs {s['epochs']}, alpha 0.025 (sg) / 0.05 (cbow), "
         f"negative sampling only. Workers {', '.join(map(str, s['workers']))}; BLAS/OpenMP threads in the "
         f"children: {s['blas_threads_note']}. {s['repeats']} repetition(s) of every run, interleaved "
-        f"(A B C A B C ...), medians reported; seeds {', '.join(map(str, s['seeds']))}.",
+        f"(A B C A B C ...), medians reported, quality scores as means over the repetitions; seeds "
+        f"{', '.join(map(str, s['seeds']))}.",
         "",
         markdown_table(report["summary"]),
         "",
@@ -304,7 +314,7 @@ def write_chart(path, report):
                     label="WordSim-353 Spearman", color="tab:green")
     ax_quality.barh([yi + h / 2 for yi in y], [r["analogy_acc"] or 0 for r in rows], h,
                     label="analogy accuracy", color="tab:orange")
-    ax_quality.set_xlabel("score (median)")
+    ax_quality.set_xlabel("score (mean over seeds)")
     ax_quality.set_title("quality")
     ax_quality.legend(loc="lower right", fontsize=8)
     s = report["settings"]
@@ -332,7 +342,7 @@ def update_readme(readme, report, out_dir):
     block = [
         README_START,
         f"Latest run: {m['date_utc']}, {machine_line(m)}; corpus `{s['corpus_name']}`, {s['epochs']} epoch(s), "
-        f"{s['repeats']} repetition(s), medians. Full report: [{rel}/report.md]({rel}/report.md).",
+        f"{s['repeats']} repetition(s), medians (quality: means). Full report: [{rel}/report.md]({rel}/report.md).",
         "",
         markdown_table(report["summary"]),
         "",

@@ -5,7 +5,7 @@ Every system trains on the same uncompressed LineSentence file with the same hyp
 (dim 100, window 5, negative 5, sample 1e-3, min_count 5; alpha 0.025 sg / 0.05 cbow), each run in
 a child process of its own (``compare.py --run-one SYSTEM``) so that its peak RSS is measured
 exactly (``os.wait4``). Runs are interleaved (A B C A B C ...) over ``--repeats`` repetitions and
-medians are reported. The parent then evaluates every run's vectors with one evaluator (WordSim-353
+medians are reported (quality scores: means over the repetitions' seeds). The parent then evaluates every run's vectors with one evaluator (WordSim-353
 Spearman, analogy accuracy with restrict_vocab=30000) and writes report.json, report.md and
 chart.png into ``--out-dir``.
 

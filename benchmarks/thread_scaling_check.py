@@ -11,9 +11,11 @@ for the K most frequent words (by renumbering their word ids so that the K most 
 places with the K rarest ones; counts, thresholds and negatives are permuted alike). Training is then no longer one
 model, but the work per word is the same, and the threads no longer write the same rows for the
 words that dominate the negatives, so a slowdown caused by cores fighting over those rows goes
-away. Two more configurations run single-thread processes side by side (no shared memory) and
-the whole trainer (``Word2Vec.train`` with its reader thread) on a file of the same first words,
-with 1 and N workers. words/s counts raw words for all.
+away. ``separate models`` gives every thread its own copy of the weights (same process, same
+batches, same code, nothing written is shared), so it shows what sharing the weight rows costs on
+the machine. Two more configurations run single-thread processes side by side (no shared memory)
+and the whole trainer (``Word2Vec.train`` with its reader thread) on a file of the same first words,
+with 1 and N workers. words/s counts raw words for all; ``--only`` picks configurations by name.
 
     python benchmarks/thread_scaling_check.py --corpus dev.txt --threads 2 --repeats 8
 """
@@ -90,6 +92,13 @@ def run_once(args):
     if k:
         swapped[:k], swapped[V - k:] = np.arange(V - k, V), np.arange(k)
     configs = [config(identity)] + [config(swapped)] * (args.run_threads - 1)
+    if args.separate_models:   # every thread its own weights: nothing written is shared
+        configs = []
+        for _ in range(args.run_threads):
+            c = config(identity)
+            configs.append(core.TrainConfig(w_in.copy(), np.zeros_like(w_out), None, c.keep_threshold,
+                                            c.alias_threshold, c.alias_index, None, None, None,
+                                            sg=args.sg, negative=5, hs=0, window=5))
     ids = [tokens, swapped[tokens].astype(np.int32)]
     starts = np.searchsorted(offsets, np.arange(0, len(tokens), BATCH_WORDS))
     bounds = sorted(set(starts.tolist() + [len(offsets) - 1]))
@@ -117,10 +126,11 @@ def run_once(args):
     print(f"RESULT {raw / wall:.0f} {wall:.3f} {cpu:.3f}", flush=True)
 
 
-def measure(args, threads, separate_hot, independent, trainer=False):
+def measure(args, threads, separate_hot, independent, trainer=False, separate_models=False):
     cmd = [sys.executable, os.path.abspath(__file__), "--corpus", args.corpus, "--words", str(args.words),
            "--sg", str(args.sg), "--run-threads", str(1 if independent else threads),
-           "--separate-hot", str(separate_hot)] + (["--trainer"] if trainer else [])
+           "--separate-hot", str(separate_hot)] + (["--trainer"] if trainer else []) \
+        + (["--separate-models"] if separate_models else [])
     copies = threads if independent else 1
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(copies)]
     results = []
@@ -141,19 +151,32 @@ def main():
     parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--separate-hot", type=int, default=256, help="K for the separated-rows runs")
     parser.add_argument("--run-threads", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--only", default="", help="comma list of configuration names to run "
+                        "('1 thread' always runs): threads, hot, models, processes, trainer")
     parser.add_argument("--trainer", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--separate-models", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_threads:
         return run_once(args)
     n = args.threads
-    configs = [("1 thread", 1, 0, False, False), (f"{n} threads", n, 0, False, False),
-               (f"{n} threads, hot rows separated (K={args.separate_hot})", n, args.separate_hot, False, False),
-               (f"{n} single-thread processes side by side", n, 0, True, False),
-               ("trainer, 1 worker", 1, 0, False, True), (f"trainer, {n} workers", n, 0, False, True)]
+    # (name, key for --only, threads, separate_hot, independent processes, trainer, separate models)
+    configs = [("1 thread", "", 1, 0, False, False, False),
+               (f"{n} threads", "threads", n, 0, False, False, False),
+               (f"{n} threads, hot rows separated (K={args.separate_hot})", "hot", n, args.separate_hot,
+                False, False, False),
+               (f"{n} threads, separate models", "models", n, 0, False, False, True),
+               (f"{n} single-thread processes side by side", "processes", n, 0, True, False, False),
+               ("trainer, 1 worker", "trainer", 1, 0, False, True, False),
+               (f"trainer, {n} workers", "trainer", n, 0, False, True, False)]
+    only = set(filter(None, args.only.split(",")))
+    unknown = only - {key for _, key, *_ in configs}
+    if unknown:
+        parser.error(f"unknown --only name(s): {sorted(unknown)}")
+    configs = [c for c in configs if not only or not c[1] or c[1] in only]
     seen = {name: [] for name, *_ in configs}
     for rep in range(args.repeats):
-        for name, threads, hot, independent, trainer in configs:
-            rate, wall, cpu = measure(args, threads, hot, independent, trainer)
+        for name, _, threads, hot, independent, trainer, models in configs:
+            rate, wall, cpu = measure(args, threads, hot, independent, trainer, models)
             seen[name].append(rate)
             print(f"[rep {rep + 1}/{args.repeats}] {name}: {rate:,.0f} words/s, wall {wall:.2f} s, "
                   f"cpu {cpu:.2f} s", flush=True)

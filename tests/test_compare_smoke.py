@@ -98,3 +98,19 @@ def test_chart_exists_or_the_report_says_why(smoke, report):
         pytest.skip("matplotlib not installed: PNG check skipped")
     assert report["chart"] == "chart.png"
     assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summary_takes_medians_of_speed_and_means_of_quality():
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import _report
+    finally:
+        sys.path.remove(os.path.join(ROOT, "benchmarks"))
+    runs = [{"system": "fastw2v", "sg": 1, "workers": 2, "status": "ok", "train_s": t, "total_s": t,
+             "words_per_s": w, "peak_rss_mib": 100.0, "wordsim_spearman": q, "analogy_acc": a}
+            for t, w, q, a in [(1.0, 10.0, 0.1, 0.05), (2.0, 20.0, 0.2, 0.10), (9.0, 90.0, 0.6, 0.30)]]
+    (row,) = _report.summarise(runs, {"fastw2v": {"status": "ok"}})
+    assert row["words_per_s"] == 20.0 and row["train_s"] == 2.0   # medians
+    assert row["wordsim_spearman"] == pytest.approx(0.3)            # means over the seeds
+    assert row["analogy_acc"] == pytest.approx(0.15)
+    assert row["words_per_s_range"] == [10.0, 90.0]
