@@ -2,7 +2,8 @@
 
     python -m pytest benchmarks/bench_core.py --benchmark-only -q
 
-Single thread. Figures land in each benchmark's ``extra_info``: ``words_per_s`` (raw corpus words
+Single thread; ``train_batch`` is measured in the portable build (``fastw2v._core``) and in the
+build the trainer runs (``fastw2v.kernels.core``: the AVX2 one on CPUs that have it). Figures land in each benchmark's ``extra_info``: ``words_per_s`` (raw corpus words
 fed per second, the unit gensim and word2vec.c report), ``kept_words_per_s`` (after subsampling),
 ``speedup_vs_reference`` (against ``fastw2v.reference.train_batch`` on a slice of the same token
 array), and the machine (CPU, cores, BLAS threads) in ``machine``.
@@ -14,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from fastw2v import _core, reference, tables
+from fastw2v import _core, kernels, reference, tables
 
 V, DIM, WINDOW, NEGATIVE, SAMPLE = 10_000, 100, 5, 5, 1e-3
 N_TOKENS, SENTENCE, REFERENCE_SLICE = 300_000, 1_000, 400
@@ -74,23 +75,28 @@ MODES = {"sg-ns5": (1, False, NEGATIVE), "cbow-ns5": (0, False, NEGATIVE), "sg-h
          "cbow-hs": (0, True, 0)}
 
 
+BUILDS = {"portable": _core, "trainer": kernels.core}
+
+
+@pytest.mark.parametrize("build", list(BUILDS))
 @pytest.mark.parametrize("mode", list(MODES))
-def test_train_batch_words_per_second(benchmark, corpus, mode):
+def test_train_batch_words_per_second(benchmark, corpus, mode, build):
     sg, hs, negative = MODES[mode]
     tokens, offsets, arrays = corpus
-    config = _configs(arrays, _core, sg, hs, negative)
-    rng = _core.Rng(0)
-    result = benchmark.pedantic(_core.train_batch, args=(config, rng, tokens, offsets, 0.025, 0.0001),
+    module = BUILDS[build]
+    config = _configs(arrays, module, sg, hs, negative)
+    rng = module.Rng(0)
+    result = benchmark.pedantic(module.train_batch, args=(config, rng, tokens, offsets, 0.025, 0.0001),
                                 rounds=3, iterations=1, warmup_rounds=1)
     seconds = benchmark.stats.stats.mean
     words_per_s = len(tokens) / seconds
     reference_rate = _reference_words_per_s(corpus, sg, hs, negative)
     benchmark.extra_info.update(
-        mode=mode, dim=DIM, window=WINDOW, negative=negative, sample=SAMPLE, vocab=V,
+        mode=mode, build=module.__name__, dim=DIM, window=WINDOW, negative=negative, sample=SAMPLE, vocab=V,
         words_per_s=round(words_per_s), kept_words_per_s=round(result[0] / seconds),
         reference_words_per_s=round(reference_rate),
         speedup_vs_reference=round(words_per_s / reference_rate, 1), machine=MACHINE)
-    print(f"\n{mode}: {words_per_s:,.0f} words/s (reference {reference_rate:,.0f}, "
+    print(f"\n{mode} ({module.__name__}): {words_per_s:,.0f} words/s (reference {reference_rate:,.0f}, "
           f"x{words_per_s / reference_rate:,.0f})")
 
 
