@@ -169,6 +169,10 @@ def summarise(runs, systems):
         base = next((r for r in summary if r["system"] == "gensim" and r["sg"] == row["sg"]
                      and r["workers"] == row["workers"] and r["words_per_s"]), None)
         row["ratio_vs_gensim"] = row["words_per_s"] / base["words_per_s"] if base and row["words_per_s"] else None
+        single = next((r for r in summary if r["system"] == row["system"] and r["sg"] == row["sg"]
+                       and r["workers"] == 1 and r["words_per_s"]), None)
+        row["ratio_vs_1_worker"] = (row["words_per_s"] / single["words_per_s"]
+                                    if single and row["words_per_s"] else None)
     for name, info in systems.items():
         if info["status"] == "skipped":
             summary.append({"system": name, "status": "skipped", "reason": info["reason"]})
@@ -201,14 +205,15 @@ def _fmt(value, spec, empty="—"):
 
 def markdown_table(summary, reference_name="reference"):
     lines = [
-        "| system | mode | workers | train s | words/s | vs gensim | total s | peak RSS MiB | WordSim-353 ρ | analogy acc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| system | mode | workers | train s | words/s | vs gensim | vs 1 worker | total s | peak RSS MiB "
+        "| WordSim-353 ρ | analogy acc |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in summary:
         if row["status"] not in ("ok", "FAILED") or "mode" not in row:
             continue
         if row["status"] == "FAILED" and not row["succeeded"]:
-            lines.append(f"| {row['system']} | {row['mode']} | {row['workers']} | **FAILED** | | | | | | |")
+            lines.append(f"| {row['system']} | {row['mode']} | {row['workers']} | **FAILED** | | | | | | | |")
             continue
         failed = " (**FAILED** in some repetitions)" if row["status"] == "FAILED" else ""
         words_only = row["system"] == reference_name  # slice run: words/s is its only figure
@@ -217,6 +222,7 @@ def markdown_table(summary, reference_name="reference"):
             _fmt(row["train_s"], ".2f") if not words_only else "—",
             _fmt(row["words_per_s"], ",.0f"),
             _fmt(row["ratio_vs_gensim"], ".2f") if not words_only else "—",
+            _fmt(row.get("ratio_vs_1_worker"), ".2f") if not words_only else "—",
             _fmt(row["total_s"], ".2f") if not words_only else "—",
             _fmt(row["peak_rss_mib"], ".0f") if not words_only else "—",
             _fmt(row["wordsim_spearman"], ".3f"),
@@ -248,7 +254,8 @@ def write_markdown(path, report):
         "",
         f"*Definitions.* {WORDS_PER_S_DEFINITION} {RSS_DEFINITION} Here rss_floor_mib = "
         f"{s['rss_floor_mib']:.0f} MiB. vs gensim = words/s ÷ gensim's words/s "
-        f"at the same mode and worker count. Quality: WordSim-353 Spearman ρ and analogy accuracy "
+        f"at the same mode and worker count; vs 1 worker = words/s ÷ the same system's 1-worker "
+        f"words/s (thread scaling; empty without a 1-worker run). Quality: WordSim-353 Spearman ρ and analogy accuracy "
         f"(restrict_vocab=30000, questions with out-of-vocabulary words skipped), evaluated by "
         f"{report['evaluator']}.",
         "",

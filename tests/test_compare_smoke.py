@@ -100,17 +100,25 @@ def test_chart_exists_or_the_report_says_why(smoke, report):
     assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_summary_takes_medians_of_speed_and_means_of_quality():
+def test_summary_takes_medians_of_speed_means_of_quality_and_scaling():
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     try:
         import _report
     finally:
         sys.path.remove(os.path.join(ROOT, "benchmarks"))
-    runs = [{"system": "fastw2v", "sg": 1, "workers": 2, "status": "ok", "train_s": t, "total_s": t,
-             "words_per_s": w, "peak_rss_mib": 100.0, "wordsim_spearman": q, "analogy_acc": a}
-            for t, w, q, a in [(1.0, 10.0, 0.1, 0.05), (2.0, 20.0, 0.2, 0.10), (9.0, 90.0, 0.6, 0.30)]]
-    (row,) = _report.summarise(runs, {"fastw2v": {"status": "ok"}})
-    assert row["words_per_s"] == 20.0 and row["train_s"] == 2.0   # medians
-    assert row["wordsim_spearman"] == pytest.approx(0.3)            # means over the seeds
-    assert row["analogy_acc"] == pytest.approx(0.15)
-    assert row["words_per_s_range"] == [10.0, 90.0]
+    runs = [{"system": "fastw2v", "sg": 1, "workers": w, "status": "ok", "train_s": t, "total_s": t,
+             "words_per_s": rate, "peak_rss_mib": 100.0, "wordsim_spearman": q, "analogy_acc": a}
+            for t, rate, q, a in [(1.0, 10.0, 0.1, 0.05), (2.0, 20.0, 0.2, 0.10), (9.0, 90.0, 0.6, 0.30)]
+            for w in (1, 2)]
+    for run in runs:
+        if run["workers"] == 1:
+            run["words_per_s"] /= 4
+    one, two = _report.summarise(runs, {"fastw2v": {"status": "ok"}})
+    assert two["words_per_s"] == 20.0 and two["train_s"] == 2.0   # medians
+    assert two["wordsim_spearman"] == pytest.approx(0.3)            # means over the seeds
+    assert two["analogy_acc"] == pytest.approx(0.15)
+    assert two["words_per_s_range"] == [10.0, 90.0]
+    assert two["ratio_vs_1_worker"] == pytest.approx(4.0) and one["ratio_vs_1_worker"] == 1.0
+    assert two["ratio_vs_gensim"] is None                          # no gensim row
+    table = _report.markdown_table([one, two])
+    assert "| fastw2v | sg | 2 | 2.00 | 20 | — | 4.00 |" in table
