@@ -255,8 +255,9 @@ def write_markdown(path, report):
         f"*Definitions.* {WORDS_PER_S_DEFINITION} {RSS_DEFINITION} Here rss_floor_mib = "
         f"{s['rss_floor_mib']:.0f} MiB. vs gensim = words/s ÷ gensim's words/s "
         f"at the same mode and worker count; vs 1 worker = words/s ÷ the same system's 1-worker "
-        f"words/s (thread scaling; empty without a 1-worker run). Quality: WordSim-353 Spearman ρ and analogy accuracy "
-        f"(restrict_vocab=30000, questions with out-of-vocabulary words skipped), evaluated by "
+        f"words/s (thread scaling; empty without a 1-worker run). Quality: WordSim-353 Spearman ρ "
+        f"and analogy accuracy (restrict_vocab=30000, questions with out-of-vocabulary words "
+        f"skipped), evaluated by "
         f"{report['evaluator']}.",
         "",
     ]
@@ -349,7 +350,8 @@ def update_readme(readme, report, out_dir):
     block = [
         README_START,
         f"Latest run: {m['date_utc']}, {machine_line(m)}; corpus `{s['corpus_name']}`, {s['epochs']} epoch(s), "
-        f"{s['repeats']} repetition(s), medians (quality: means). Full report: [{rel}/report.md]({rel}/report.md).",
+        f"{s['repeats']} repetition(s), medians (quality: means). "
+        f"Full report: [{rel}/report.md]({rel}/report.md).",
         "",
         markdown_table(report["summary"]),
         "",

@@ -3,8 +3,9 @@
     python -m pytest benchmarks/bench_core.py --benchmark-only -q
 
 Single thread; ``train_batch`` is measured in the portable build (``fastw2v._core``) and in the
-build the trainer runs (``fastw2v.kernels.core``: the AVX2 one on CPUs that have it). Figures land in each benchmark's ``extra_info``: ``words_per_s`` (raw corpus words
-fed per second, the unit gensim and word2vec.c report), ``kept_words_per_s`` (after subsampling),
+build the trainer runs (``fastw2v.kernels.core``: the AVX2 one on CPUs that have it). Figures land
+in each benchmark's ``extra_info``: ``words_per_s`` (raw corpus words fed per second, the unit
+gensim and word2vec.c report), ``kept_words_per_s`` (after subsampling),
 ``speedup_vs_reference`` (against ``fastw2v.reference.train_batch`` on a slice of the same token
 array), and the machine (CPU, cores, BLAS threads) in ``machine``.
 """
@@ -92,12 +93,13 @@ def test_train_batch_words_per_second(benchmark, corpus, mode, build):
     words_per_s = len(tokens) / seconds
     reference_rate = _reference_words_per_s(corpus, sg, hs, negative)
     benchmark.extra_info.update(
-        mode=mode, build=module.__name__, dim=DIM, window=WINDOW, negative=negative, sample=SAMPLE, vocab=V,
+        mode=mode, build=module.__name__, dim=DIM, window=WINDOW, negative=negative, sample=SAMPLE,
+        vocab=V,
         words_per_s=round(words_per_s), kept_words_per_s=round(result[0] / seconds),
         reference_words_per_s=round(reference_rate),
         speedup_vs_reference=round(words_per_s / reference_rate, 1), machine=MACHINE)
-    print(f"\n{mode} ({module.__name__}): {words_per_s:,.0f} words/s (reference {reference_rate:,.0f}, "
-          f"x{words_per_s / reference_rate:,.0f})")
+    print(f"\n{mode} ({module.__name__}): {words_per_s:,.0f} words/s "
+          f"(reference {reference_rate:,.0f}, x{words_per_s / reference_rate:,.0f})")
 
 
 def test_alias_draws_per_second(benchmark):

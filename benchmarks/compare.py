@@ -5,9 +5,9 @@ Every system trains on the same uncompressed LineSentence file with the same hyp
 (dim 100, window 5, negative 5, sample 1e-3, min_count 5; alpha 0.025 sg / 0.05 cbow), each run in
 a child process of its own (``compare.py --run-one SYSTEM``) so that its peak RSS is measured
 exactly (``os.wait4``). Runs are interleaved (A B C A B C ...) over ``--repeats`` repetitions and
-medians are reported (quality scores: means over the repetitions' seeds). The parent then evaluates every run's vectors with one evaluator (WordSim-353
-Spearman, analogy accuracy with restrict_vocab=30000) and writes report.json, report.md and
-chart.png into ``--out-dir``.
+medians are reported (quality scores: means over the repetitions' seeds). The parent then evaluates
+every run's vectors with one evaluator (WordSim-353 Spearman, analogy accuracy with
+restrict_vocab=30000) and writes report.json, report.md and chart.png into ``--out-dir``.
 
     python benchmarks/compare.py                         # dev corpus, sg, 1 epoch, workers 1,2, 3 reps
     python benchmarks/compare.py --sg 0,1 --epochs 5 --systems fastw2v,gensim,word2vec.c
