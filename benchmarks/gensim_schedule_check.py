@@ -14,10 +14,14 @@ iterable mode in two ways with ``workers=W > 1``:
 This script trains fastw2v (exact mode) on a corpus_file, optionally reading it in order (as
 fastw2v did before it read one part per worker: ``sequential``) and/or with gensim's schedule
 (``schedule``), and prints WordSim-353 and analogy scores, so the effect of each can be seen on the
-same kernels:
+same kernels. ``--system gensim-fixed`` trains gensim's own corpus_file mode with the schedule
+mended from the outside: it passes ``total_examples = corpus_count // workers``, which each worker
+uses for its progress (so it covers the whole schedule), while the words each worker reads are still
+bounded by ``total_words / workers``:
 
     python benchmarks/gensim_schedule_check.py --corpus dev.txt --emulate sequential
     python benchmarks/gensim_schedule_check.py --corpus dev.txt --emulate schedule --sg 0
+    python benchmarks/gensim_schedule_check.py --corpus dev.txt --system gensim-fixed --sg 0
 """
 import argparse
 import os
@@ -52,6 +56,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sg", type=int, default=1, help="1 skip-gram (alpha 0.025), 0 CBOW (alpha 0.05)")
+    parser.add_argument("--system", default="fastw2v", choices=["fastw2v", "gensim-fixed"])
     args = parser.parse_args()
     emulate = set(args.emulate.split(",")) - {"none", ""}
     if emulate - {"sequential", "schedule"}:
@@ -61,13 +66,25 @@ def main():
     if "schedule" in emulate:
         _model._alpha_schedule = _per_worker_schedule(args.workers)
     alpha = 0.025 if args.sg else 0.05   # compare.py's settings
-    model = Word2Vec(corpus_file=args.corpus, vector_size=100, window=5, min_count=5, sample=1e-3,
-                     negative=5, sg=args.sg, workers=args.workers, epochs=args.epochs, alpha=alpha,
-                     min_alpha=alpha * 1e-4, seed=args.seed)
+    settings = dict(vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=args.sg,
+                    workers=args.workers, epochs=args.epochs, alpha=alpha, min_alpha=alpha * 1e-4,
+                    seed=args.seed)
+    if args.system == "gensim-fixed":
+        if emulate:
+            parser.error("--emulate applies to fastw2v only")
+        from gensim.models import Word2Vec as GensimWord2Vec
+        model = GensimWord2Vec(**settings)
+        model.build_vocab(corpus_file=args.corpus)
+        model.train(corpus_file=args.corpus, total_examples=model.corpus_count // args.workers,
+                    total_words=model.corpus_total_words, epochs=args.epochs)
+    else:
+        model = Word2Vec(corpus_file=args.corpus, **settings)
     pairs = model.wv.evaluate_word_pairs(os.path.join(args.eval_dir, "wordsim353.tsv"))[1][0]
     analogies = model.wv.evaluate_word_analogies(
         os.path.join(args.eval_dir, "questions-words.txt"), restrict_vocab=30000)[0]
-    print(f"sg={args.sg} emulate={sorted(emulate) or 'none'} seed={args.seed}: "
+    what = "gensim, schedule mended" if args.system == "gensim-fixed" else \
+        f"emulate={sorted(emulate) or 'none'}"
+    print(f"sg={args.sg} {what} seed={args.seed}: "
           f"WordSim-353 Spearman {pairs:.4f}, analogy accuracy {analogies:.4f}")
 
 
