@@ -81,24 +81,21 @@ def run_once(args):
     w_in = (rng.random((V, D), dtype=np.float32) - np.float32(0.5)) / np.float32(D)
     w_out = np.zeros((V, D), np.float32)
 
-    def config(order):
+    def config(order, weights_in=w_in, weights_out=w_out):
         c = np.ascontiguousarray(counts[np.argsort(order)])   # c[order[w]] = counts[w]
         sampler = core.AliasSampler(c, 0.75, 1)
-        return core.TrainConfig(w_in, w_out, None, tables.keep_thresholds(c, 1e-3), sampler.threshold,
-                                sampler.alias, None, None, None, sg=args.sg, negative=5, hs=0, window=5)
+        return core.TrainConfig(weights_in, weights_out, None, tables.keep_thresholds(c, 1e-3),
+                                sampler.threshold, sampler.alias, None, None, None, sg=args.sg,
+                                negative=5, hs=0, window=5)
 
     identity, swapped = np.arange(V), np.arange(V)
     k = args.separate_hot
     if k:
         swapped[:k], swapped[V - k:] = np.arange(V - k, V), np.arange(k)
-    configs = [config(identity)] + [config(swapped)] * (args.run_threads - 1)
     if args.separate_models:   # every thread its own weights: nothing written is shared
-        configs = []
-        for _ in range(args.run_threads):
-            c = config(identity)
-            configs.append(core.TrainConfig(w_in.copy(), np.zeros_like(w_out), None, c.keep_threshold,
-                                            c.alias_threshold, c.alias_index, None, None, None,
-                                            sg=args.sg, negative=5, hs=0, window=5))
+        configs = [config(identity, w_in.copy(), np.zeros_like(w_out)) for _ in range(args.run_threads)]
+    else:
+        configs = [config(identity)] + [config(swapped)] * (args.run_threads - 1)
     ids = [tokens, swapped[tokens].astype(np.int32)]
     starts = np.searchsorted(offsets, np.arange(0, len(tokens), BATCH_WORDS))
     bounds = sorted(set(starts.tolist() + [len(offsets) - 1]))
