@@ -102,6 +102,12 @@ def open_text(path):
     return open(path, "rb")
 
 
+def _is_plain(f) -> bool:
+    """Whether a file from ``open_text`` is read as stored (not decompressed): byte offsets into it
+    are offsets into the file, so it can be read from any byte."""
+    return isinstance(f, io.BufferedReader)
+
+
 class _ReadErrors:
     """Context manager: decompression failures become ``OSError`` naming the file."""
 
@@ -499,7 +505,7 @@ def file_partitions(path, parts: int, probe_bytes: int = 1 << 16) -> list[tuple[
         raise ValueError(f"parts must be >= 1, got {parts!r}")
     name = _name(path)
     with _ReadErrors(name), open_text(path) as f:
-        if parts == 1 or not isinstance(f, io.BufferedReader):
+        if parts == 1 or not _is_plain(f):
             return [(0, None)]
         size = os.fstat(f.fileno()).st_size
         starts = [0]
@@ -562,7 +568,7 @@ def iter_file_batches(
         raise ValueError(f"byte range [{start}, {end}) of {name} is not a range")
     with _ReadErrors(name), open_text(path) as f:
         if start or end is not None:
-            if not isinstance(f, io.BufferedReader):
+            if not _is_plain(f):
                 raise ValueError(f"{name} is compressed: it can only be read from start to end")
             f.seek(start)
         remaining = None if end is None else end - start
