@@ -62,15 +62,25 @@ def test_count_words_in_memory(benchmark, sentences):
     assert result.total_words == n
 
 
-def test_iter_id_batches_in_memory(benchmark, sentences, vocabulary):
+@pytest.fixture(scope="module", params=["dict", "vocab_hash"])
+def lookup(request, vocabulary):
+    """How iterable mode looks tokens up: the dict alone, or the C VocabHash for str (what training uses)."""
+    from fastw2v._text import VocabHash
+
+    return VocabHash(vocabulary.index_to_key) if request.param == "vocab_hash" else None
+
+
+def test_iter_id_batches_in_memory(benchmark, sentences, vocabulary, lookup):
     n = sum(map(len, sentences))
-    batches = run(benchmark, lambda: sum(1 for _ in iter_id_batches(sentences, vocabulary.key_to_index)), n)
+    batches = run(benchmark, lambda: sum(1 for _ in iter_id_batches(
+        sentences, vocabulary.key_to_index, vocab_hash=lookup)), n)
     benchmark.extra_info["batches"] = batches
 
 
-def test_iter_id_batches_line_sentence(benchmark, sentences, vocabulary):
+def test_iter_id_batches_line_sentence(benchmark, sentences, vocabulary, lookup):
     n = sum(map(len, sentences))
-    run(benchmark, lambda: sum(1 for _ in iter_id_batches(LineSentence(CORPUS), vocabulary.key_to_index)), n)
+    run(benchmark, lambda: sum(1 for _ in iter_id_batches(
+        LineSentence(CORPUS), vocabulary.key_to_index, vocab_hash=lookup)), n)
 
 
 def test_iter_file_batches(benchmark, sentences, vocabulary):

@@ -15,6 +15,11 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
 
+cdef extern from "Python.h":
+    bint PyUnicode_CheckExact(object o)
+    const char* PyUnicode_AsUTF8AndSize(object o, Py_ssize_t* size)   # NULL + error: no UTF-8 form
+    void PyErr_Clear()
+
 import numpy as np
 
 # FNV-1a, 64-bit
@@ -448,17 +453,25 @@ cdef class WordCounter:
                 for w in range(self.n_words)}
 
 
-def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[::1] out not None):
+def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[::1] out not None,
+                  VocabHash vocab_hash=None):
     """Write ``key_to_index.get(token, -1)`` of every token of ``sentences`` into ``out``, in order.
 
-    The iterable-mode twin of ``VocabHash`` lookups: one C dict lookup per token, no Python call.
-    ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must hold exactly their
-    total token count (ValueError otherwise). Values must be ints in [0, 2**31) (ValueError); an
-    unhashable token raises TypeError, as ``dict.get`` would. Returns the number of tokens found.
+    The iterable-mode twin of ``VocabHash`` lookups, with no Python call per token. With
+    ``vocab_hash`` (which must hold ``key_to_index``'s words at their ids, as
+    ``VocabHash(index_to_key)`` does), tokens of exact type str are looked up by their UTF-8 bytes
+    in it (no str hashing; about 2x faster on the dev corpus) and other tokens, or str whose UTF-8
+    cannot be formed (lone surrogates), in ``key_to_index``; without it, every token in
+    ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must
+    hold exactly their total token count (ValueError otherwise). Values must be ints in [0, 2**31)
+    (ValueError); an unhashable token raises TypeError, as ``dict.get`` would. Returns the number of
+    tokens found.
     """
-    cdef Py_ssize_t p = 0, found = 0, i, n, total = out.shape[0]
-    cdef object sentence, value
+    cdef Py_ssize_t p = 0, found = 0, i, n, total = out.shape[0], size
+    cdef object sentence, value, token
     cdef long index
+    cdef const char* utf8
+    cdef int32_t w
     for sentence in sentences:
         if type(sentence) is not list:
             sentence = list(sentence)   # tuples, arrays of str
@@ -466,7 +479,18 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
         if p + n > total:
             raise ValueError(f"out holds {total} ids, fewer than the sentences' tokens")
         for i in range(n):
-            value = (<dict>key_to_index).get((<list>sentence)[i])
+            token = (<list>sentence)[i]
+            if vocab_hash is not None and PyUnicode_CheckExact(token):
+                utf8 = PyUnicode_AsUTF8AndSize(token, &size)   # the str's own bytes when ASCII
+                if utf8 != NULL:
+                    w = vocab_hash.lookup_bytes(<const unsigned char*>utf8, size)
+                    out[p] = w
+                    if w >= 0:
+                        found += 1
+                    p += 1
+                    continue
+                PyErr_Clear()   # lone surrogate: no UTF-8 form; ask the dict
+            value = (<dict>key_to_index).get(token)
             if value is None:
                 out[p] = -1
             else:

@@ -474,8 +474,12 @@ class Word2Vec:
                 iter_file_batches(corpus_file, vocab_hash, batch_bytes=FILE_BATCH_BYTES,
                                   max_sentence_length=MAX_SENTENCE_LENGTH, start=start, end=end)
                 for start, end in file_partitions(corpus_file, self.workers)])
+        try:
+            vocab_hash = self._vocab_hash()   # faster lookups of str tokens (_text.lookup_tokens)
+        except UnicodeEncodeError:            # a word with a lone surrogate: dict lookups only
+            vocab_hash = None
         return iter_id_batches(corpus_iterable, self.vocab.key_to_index, batch_words=self.batch_words,
-                               max_sentence_length=MAX_SENTENCE_LENGTH)
+                               max_sentence_length=MAX_SENTENCE_LENGTH, vocab_hash=vocab_hash)
 
     def _vocab_hash(self):
         from ._text import VocabHash

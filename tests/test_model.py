@@ -128,6 +128,30 @@ def test_corpus_file_mode_matches_iterable_mode(tmp_path):
     np.testing.assert_allclose(a.wv.vectors, b.wv.vectors, rtol=1e-4, atol=1e-5)
 
 
+def test_iterable_lookups_through_the_vocab_hash_equal_dict_lookups(monkeypatch):
+    # Iterable mode looks str tokens up in the C VocabHash; dict lookups must give the same run.
+    a = Word2Vec(SENTENCES, workers=1, sg=1, **SMALL)
+    def no_vocab_hash(self):
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(Word2Vec, "_vocab_hash", no_vocab_hash)
+    b = Word2Vec(SENTENCES, workers=1, sg=1, **SMALL)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert a.loss_history == b.loss_history
+
+
+def test_iterable_mode_trains_words_without_a_utf8_form():
+    # A word with a lone surrogate cannot enter the VocabHash: lookups fall back to the dict.
+    odd = "x\ud800"
+    sentences = [s + [odd] for s in SENTENCES]
+    model = Word2Vec(sentences, workers=1, sg=1, **{**SMALL, "epochs": 1})
+    assert odd in model.wv
+    row = model.wv.key_to_index[odd]
+    fresh = Word2Vec(workers=1, sg=1, **SMALL)
+    fresh.build_vocab(sentences)
+    assert not np.array_equal(model.wv.vectors[row], fresh.wv.vectors[row])   # it was trained
+
+
 def test_corpus_file_with_several_workers_reads_the_parts_in_turn(tmp_path, monkeypatch):
     from fastw2v import model as model_module
     from fastw2v.corpus import file_partitions, iter_file_batches

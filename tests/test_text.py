@@ -201,12 +201,18 @@ def test_word_counter_grows_and_accumulates():
 
 # ---------------------------------------------------------------------------- lookup_tokens
 
+class _Str(str):
+    """A str subclass: looked up through the dict, whose rules (its own __hash__/__eq__) it may change."""
+
+
+@pytest.mark.parametrize("with_hash", [False, True], ids=["dict", "vocab_hash"])
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(WORDS + [3, None, b"the", ("a",)]), max_size=12), max_size=8))
-def test_lookup_tokens_equals_dict_get(sentences):
+@given(sentences=st.lists(st.lists(st.sampled_from(
+    WORDS + [3, None, b"the", ("a",), "a\ud800", _Str("the"), _Str("zz")]), max_size=12), max_size=8))
+def test_lookup_tokens_equals_dict_get(with_hash, sentences):
     key_to_index = {w: i for i, w in enumerate(VOCAB)}
     out = np.full(sum(map(len, sentences)), 99, np.int32)
-    found = _text.lookup_tokens(sentences, key_to_index, out)
+    found = _text.lookup_tokens(sentences, key_to_index, out, _text.VocabHash(VOCAB) if with_hash else None)
     expected = [key_to_index.get(t, -1) for s in sentences for t in s]
     assert out.tolist() == expected
     assert found == sum(i >= 0 for i in expected)
