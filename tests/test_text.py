@@ -4,6 +4,7 @@ The reference is plain Python: ``bytes.split()`` splits on exactly the six ASCII
 the C tokenizer uses, and a dict of byte strings does the lookup.
 """
 import pickle
+import sys
 from collections import Counter
 
 import numpy as np
@@ -216,6 +217,17 @@ def test_lookup_tokens_equals_dict_get(with_hash, sentences):
     expected = [key_to_index.get(t, -1) for s in sentences for t in s]
     assert out.tolist() == expected
     assert found == sum(i >= 0 for i in expected)
+
+
+def test_lookup_tokens_leaves_non_ascii_tokens_as_they_were():
+    # Asking CPython for a non-ASCII str's UTF-8 caches a copy inside the str (sys.getsizeof grows):
+    # a user's in-memory corpus would keep those copies, so such tokens go through the dict.
+    tokens = ["".join(["na", "ï", "ve"]), "".join(["日", "本"])]
+    sizes = [sys.getsizeof(t) for t in tokens]
+    out = np.empty(2, np.int32)
+    assert _text.lookup_tokens([tokens], {w: i for i, w in enumerate(VOCAB)}, out, _text.VocabHash(VOCAB)) == 2
+    assert out.tolist() == [VOCAB.index("naïve"), VOCAB.index("日本")]
+    assert [sys.getsizeof(t) for t in tokens] == sizes
 
 
 def test_lookup_tokens_reads_tuples_and_arrays_of_str():
