@@ -462,10 +462,10 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
     ``VocabHash(index_to_key)`` does), ASCII tokens of exact type str are looked up by their bytes
     in it (no str hashing; about 2.5x faster on the dev corpus), and every other token in
     ``key_to_index`` (so a non-ASCII str never gets a UTF-8 copy cached inside it); without it,
-    every token in ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must
-    hold exactly their total token count (ValueError otherwise). Values must be ints in [0, 2**31)
-    (ValueError); an unhashable token raises TypeError, as ``dict.get`` would. Returns the number of
-    tokens found.
+    every token in ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in
+    place); ``out`` must hold exactly their total token count (ValueError otherwise). Values must be
+    ints in [0, 2**31) (ValueError); an unhashable token raises TypeError, as ``dict.get`` would.
+    Returns the number of tokens found.
     """
     cdef Py_ssize_t p = 0, found = 0, i, n, total = out.shape[0], size
     cdef object sentence, value, token
