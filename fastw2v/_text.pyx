@@ -11,12 +11,15 @@ pieces of at most ``max_sentence_length`` *raw* tokens (out-of-vocabulary tokens
 gensim's LineSentence; each non-empty piece is one sentence (``n_sentences``); the piece's
 in-vocabulary ids form one entry of ``offsets`` unless it has none.
 """
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
 
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+
 cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
+    bint PyUnicode_IS_COMPACT(object o)
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     const char* PyUnicode_AsUTF8AndSize(object o, Py_ssize_t* size)
 
@@ -453,16 +456,60 @@ cdef class WordCounter:
                 for w in range(self.n_words)}
 
 
+cdef enum:
+    _UTF8_BUFFER = 256   # longest UTF-8 form (bytes) lookup_tokens builds on the stack; longer: dict
+
+
+cdef Py_ssize_t _utf8_into(object token, unsigned char* buf, Py_ssize_t capacity) noexcept:
+    """Write the UTF-8 form of ``token`` (a compact str) into ``buf``, without asking CPython for it
+    (which would cache a copy inside the str). Returns its length, or -1 when it needs more than
+    ``capacity`` bytes or holds a surrogate (no UTF-8 form)."""
+    cdef int kind = PyUnicode_KIND(token)
+    cdef void* data = PyUnicode_DATA(token)
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(token), pos = 0
+    cdef uint32_t c   # not Py_UCS4, which Cython treats as a one-character str
+    for i in range(n):
+        c = <uint32_t>PyUnicode_READ(kind, data, i)
+        if c < 0x80:
+            if pos + 1 > capacity:
+                return -1
+            buf[pos] = <unsigned char>c
+            pos += 1
+        elif c < 0x800:
+            if pos + 2 > capacity:
+                return -1
+            buf[pos] = <unsigned char>(0xC0 | (c >> 6))
+            buf[pos + 1] = <unsigned char>(0x80 | (c & 0x3F))
+            pos += 2
+        elif c < 0x10000:
+            if (0xD800 <= c <= 0xDFFF) or pos + 3 > capacity:
+                return -1
+            buf[pos] = <unsigned char>(0xE0 | (c >> 12))
+            buf[pos + 1] = <unsigned char>(0x80 | ((c >> 6) & 0x3F))
+            buf[pos + 2] = <unsigned char>(0x80 | (c & 0x3F))
+            pos += 3
+        else:
+            if pos + 4 > capacity:
+                return -1
+            buf[pos] = <unsigned char>(0xF0 | (c >> 18))
+            buf[pos + 1] = <unsigned char>(0x80 | ((c >> 12) & 0x3F))
+            buf[pos + 2] = <unsigned char>(0x80 | ((c >> 6) & 0x3F))
+            buf[pos + 3] = <unsigned char>(0x80 | (c & 0x3F))
+            pos += 4
+    return pos
+
+
 def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[::1] out not None,
                   VocabHash vocab_hash=None):
     """Write ``key_to_index.get(token, -1)`` of every token of ``sentences`` into ``out``, in order.
 
     The iterable-mode twin of ``VocabHash`` lookups, with no Python call per token. With
     ``vocab_hash`` (which must hold ``key_to_index``'s words at their ids, as
-    ``VocabHash(index_to_key)`` does), ASCII tokens of exact type str are looked up by their bytes
-    in it (no str hashing; about 2.5x faster on the dev corpus), and every other token in
-    ``key_to_index`` (so a non-ASCII str never gets a UTF-8 copy cached inside it); without it,
-    every token in ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in
+    ``VocabHash(index_to_key)`` does), tokens of exact type str are looked up by their UTF-8 bytes
+    in it (no str hashing; about 2.5x faster on the dev corpus): an ASCII str's own bytes, or a
+    UTF-8 form built on the stack (never cached inside the str, which an in-memory corpus would
+    keep); other tokens, and str longer than 256 UTF-8 bytes or holding a surrogate, in
+    ``key_to_index``. Without ``vocab_hash``, every token in ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in
     place); ``out`` must hold exactly their total token count (ValueError otherwise). Values must be
     ints in [0, 2**31) (ValueError); an unhashable token raises TypeError, as ``dict.get`` would.
     Returns the number of tokens found.
@@ -472,6 +519,7 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
     cdef long index
     cdef const char* utf8
     cdef int32_t w
+    cdef unsigned char buf[_UTF8_BUFFER]
     for sentence in sentences:
         if type(sentence) is not list:
             sentence = list(sentence)   # tuples, arrays of str
@@ -480,14 +528,19 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
             raise ValueError(f"out holds {total} ids, fewer than the sentences' tokens")
         for i in range(n):
             token = (<list>sentence)[i]
-            if vocab_hash is not None and PyUnicode_CheckExact(token) and PyUnicode_IS_COMPACT_ASCII(token):
-                utf8 = PyUnicode_AsUTF8AndSize(token, &size)   # the str's own bytes: cannot fail
-                w = vocab_hash.lookup_bytes(<const unsigned char*>utf8, size)
-                out[p] = w
-                if w >= 0:
-                    found += 1
-                p += 1
-                continue
+            if vocab_hash is not None and PyUnicode_CheckExact(token) and PyUnicode_IS_COMPACT(token):
+                if PyUnicode_IS_COMPACT_ASCII(token):
+                    utf8 = PyUnicode_AsUTF8AndSize(token, &size)   # the str's own bytes: cannot fail
+                else:
+                    size = _utf8_into(token, buf, _UTF8_BUFFER)
+                    utf8 = <const char*>buf
+                if size >= 0:
+                    w = vocab_hash.lookup_bytes(<const unsigned char*>utf8, size)
+                    out[p] = w
+                    if w >= 0:
+                        found += 1
+                    p += 1
+                    continue
             value = (<dict>key_to_index).get(token)
             if value is None:
                 out[p] = -1

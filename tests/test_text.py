@@ -219,14 +219,33 @@ def test_lookup_tokens_equals_dict_get(with_hash, sentences):
     assert found == sum(i >= 0 for i in expected)
 
 
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=140)   # surrogates too
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8"), max_size=140), unique=True, max_size=12),
+       st.lists(st.tuples(st.booleans(), st.integers(0, 11), _ANY_TEXT), max_size=30))
+def test_lookup_tokens_through_the_vocab_hash_equals_dict_get_for_any_text(vocab, draws):
+    # Tokens are fresh str objects (no identity shortcut): vocabulary words rebuilt from their
+    # characters, or arbitrary text (any plane, lone surrogates, UTF-8 forms past the stack buffer).
+    tokens = ["".join(list(vocab[i % len(vocab)])) if pick and vocab else text for pick, i, text in draws]
+    key_to_index = {w: i for i, w in enumerate(vocab)}
+    out = np.full(len(tokens), 99, np.int32)
+    found = _text.lookup_tokens([tokens], key_to_index, out, _text.VocabHash(vocab))
+    expected = [key_to_index.get(t, -1) for t in tokens]
+    assert out.tolist() == expected
+    assert found == sum(i >= 0 for i in expected)
+
+
 def test_lookup_tokens_leaves_non_ascii_tokens_as_they_were():
-    # Asking CPython for a non-ASCII str's UTF-8 caches a copy inside the str (sys.getsizeof grows):
-    # a user's in-memory corpus would keep those copies, so such tokens go through the dict.
-    tokens = ["".join(["na", "ï", "ve"]), "".join(["日", "本"])]
+    # Asking CPython for a non-ASCII str's UTF-8 caches a copy inside the str (sys.getsizeof grows),
+    # which a user's in-memory corpus would keep: lookup_tokens builds the UTF-8 form itself.
+    vocab = VOCAB + ["é" * 128, "é" * 129]   # 256 UTF-8 bytes (on the stack), 258 (through the dict)
+    tokens = ["".join(["na", "ï", "ve"]), "".join(["日", "本"]), "é" * 128, "é" * 129, "é" * 130]
     sizes = [sys.getsizeof(t) for t in tokens]
-    out = np.empty(2, np.int32)
-    assert _text.lookup_tokens([tokens], {w: i for i, w in enumerate(VOCAB)}, out, _text.VocabHash(VOCAB)) == 2
-    assert out.tolist() == [VOCAB.index("naïve"), VOCAB.index("日本")]
+    out = np.empty(len(tokens), np.int32)
+    assert _text.lookup_tokens([tokens], {w: i for i, w in enumerate(vocab)}, out, _text.VocabHash(vocab)) == 4
+    assert out.tolist() == [VOCAB.index("naïve"), VOCAB.index("日本"), len(VOCAB), len(VOCAB) + 1, -1]
     assert [sys.getsizeof(t) for t in tokens] == sizes
 
 
