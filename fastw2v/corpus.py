@@ -467,7 +467,7 @@ def iter_id_batches(
     most ``batch_words`` in-vocabulary tokens, or one piece if that piece alone holds more; a sentence
     piece is never split across batches. ``n_sentences`` counts a corpus sentence in the batch that
     holds its last piece. Tokens are looked up in bulk per read-ahead chunk of about ``batch_words``
-    raw tokens by ``_text.lookup_tokens``, with no Python call per token: ASCII str tokens by their
+    raw tokens by ``_text.lookup_tokens``, with no Python call per token: str tokens by their UTF-8
     bytes in ``vocab_hash`` when given (a ``VocabHash`` of ``key_to_index``'s words at their ids;
     what training passes), other tokens in ``key_to_index``. On the dev corpus, encoding
     ``LineSentence`` into batches takes about half the time with ``vocab_hash`` than with dict

@@ -475,7 +475,7 @@ class Word2Vec:
                                   max_sentence_length=MAX_SENTENCE_LENGTH, start=start, end=end)
                 for start, end in file_partitions(corpus_file, self.workers)])
         try:
-            vocab_hash = self._vocab_hash()   # faster lookups of ASCII tokens (_text.lookup_tokens)
+            vocab_hash = self._vocab_hash()   # faster lookups of str tokens (_text.lookup_tokens)
         except UnicodeEncodeError:            # a word with a lone surrogate: dict lookups only
             vocab_hash = None
         return iter_id_batches(corpus_iterable, self.vocab.key_to_index, batch_words=self.batch_words,
