@@ -54,6 +54,12 @@ DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
 #: negative-sampling rows, the hierarchical-softmax nodes nearest the root). The full matrices are
 #: checked at the end of every epoch.
 DIVERGENCE_PROBE_ROWS = 256
+#: Iterable input with several workers: a worker that takes a batch also takes the batches already
+#: waiting behind it, up to this many words in all, and trains them in one call. Every call needs the
+#: GIL, which the reader holds while it encodes, so fewer calls mean fewer waits (machine idle CPU
+#: on 2 cores 0.66 -> 0.28 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py);
+#: about the size of a corpus_file batch (FILE_BATCH_BYTES). Batches are still cut by batch_words.
+MERGE_WORDS = 45_000
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -401,8 +407,12 @@ class Word2Vec:
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
                 try:
-                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
-                                       show_progress, report_delay, epoch, expected_words, probe)
+                    merge_words = MERGE_WORDS if corpus_file is None and self.workers > 1 else 0
+                    # room in the queue for every worker's merged job, queue_factor times over
+                    merge_batches = -(-merge_words // self.batch_words) if merge_words else 1
+                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers,
+                                       queue_factor * merge_batches, show_progress, report_delay,
+                                       epoch, expected_words, probe, merge_words)
                     if not (math.isfinite(stats.loss) and _all_finite(config)):
                         raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
                 except TrainingDivergedError as exc:
@@ -640,9 +650,39 @@ class _EpochStats:
         self.seconds = 0.0
 
 
+def _merged(job, jobs, merge_words, reserve):
+    """``job`` and the jobs waiting behind it in ``jobs`` (never waiting for more, and leaving
+    ``reserve`` of them for the other workers), as one job of about ``merge_words`` tokens at most:
+    tokens and sentence offsets concatenated, the learning rate from the first job's start to the
+    last one's end (the kernel interpolates it per sentence, as within one batch). Returns
+    ``(job, stop_after)``; ``stop_after`` when a stop sentinel was taken."""
+    parts = [job]
+    words = len(job[0])
+    stop_after = False
+    while words < merge_words and jobs.qsize() > reserve:
+        try:
+            nxt = jobs.get_nowait()
+        except queue.Empty:
+            break
+        if nxt is None:
+            stop_after = True
+            break
+        parts.append(nxt)
+        words += len(nxt[0])
+    if len(parts) == 1:
+        return job, stop_after
+    tokens = np.concatenate([p[0] for p in parts])
+    shifts = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
+    offsets = np.concatenate([parts[0][1]] + [p[1][1:] + shift for p, shift in zip(parts[1:], shifts[1:])])
+    return (tokens, offsets, parts[0][2], parts[-1][3]), stop_after
+
+
 def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
-               epoch, expected_words, probe=None):
+               epoch, expected_words, probe=None, merge_words=0):
     """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
+
+    With ``merge_words``, a worker trains the batch it takes together with those already queued
+    behind it, up to that many tokens (``_merged``; for iterable input, see MERGE_WORDS).
 
     Every worker keeps its own float64 loss and word tallies (no shared counters); they are summed at
     the end. After each batch a worker checks the batch's loss and ``probe`` rows of the weights for
@@ -666,6 +706,9 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                 continue
             if job is None or stop.is_set():
                 return
+            stop_after = False
+            if merge_words:
+                job, stop_after = _merged(job, jobs, merge_words, reserve=workers - 1)
             tokens, offsets, a0, a1 = job
             try:
                 kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)
@@ -680,6 +723,8 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                 return
             tally[0] += kept
             tally[1] += loss
+            if stop_after:
+                return
 
     threads = [threading.Thread(target=work, args=(t,), name=f"fastw2v-worker-{t}", daemon=True)
                for t in range(workers)]

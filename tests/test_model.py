@@ -179,6 +179,59 @@ def test_round_robin_takes_one_item_of_each_in_turn():
     assert list(_round_robin([])) == []
 
 
+def _job(first_id, sentence_lengths, a0, a1):
+    tokens = np.arange(first_id, first_id + sum(sentence_lengths), dtype=np.int32)
+    return tokens, np.concatenate([[0], np.cumsum(sentence_lengths)]).astype(np.int64), a0, a1
+
+
+def test_merged_jobs_concatenate_sentences_and_span_the_learning_rates():
+    import queue
+    from fastw2v.model import _merged
+    jobs = queue.Queue()
+    for job in (_job(3, [2], 0.4, 0.3), _job(5, [1, 3], 0.3, 0.2), _job(9, [4], 0.2, 0.1)):
+        jobs.put(job)
+    (tokens, offsets, a0, a1), stop_after = _merged(_job(0, [1, 2], 0.5, 0.4), jobs, merge_words=8,
+                                                    reserve=0)
+    assert tokens.tolist() == list(range(9)) and tokens.dtype == np.int32
+    assert offsets.tolist() == [0, 1, 3, 5, 6, 9]          # every sentence kept whole, in order
+    assert (a0, a1, stop_after) == (0.5, 0.2, False)       # 9 >= 8 tokens: the last job stays queued
+    assert jobs.qsize() == 1
+
+
+def test_merged_jobs_leave_the_reserve_and_stop_at_a_sentinel():
+    import queue
+    from fastw2v.model import _merged
+    first = _job(0, [2], 0.5, 0.4)
+    jobs = queue.Queue()
+    jobs.put(_job(2, [2], 0.4, 0.3))
+    job, stop_after = _merged(first, jobs, merge_words=100, reserve=1)   # one left for another worker
+    assert job is first and not stop_after and jobs.qsize() == 1
+    jobs.put(None)
+    jobs.put(_job(4, [1], 0.3, 0.2))
+    (tokens, offsets, a0, a1), stop_after = _merged(first, jobs, merge_words=100, reserve=0)
+    assert tokens.tolist() == [0, 1, 2, 3] and offsets.tolist() == [0, 2, 4] and (a0, a1) == (0.5, 0.3)
+    assert stop_after and jobs.qsize() == 1                # the sentinel was taken, nothing after it
+
+
+def test_several_workers_train_every_batch_once_when_batches_are_merged(monkeypatch):
+    # small batches, so that workers find several queued behind the one they take and merge them
+    from fastw2v import model as model_module
+    calls = []
+    real = model_module._core.train_batch
+
+    def counting(*args):
+        calls.append(len(args[2]))
+        return real(*args)
+
+    model = Word2Vec(workers=3, sg=1, batch_words=40, **SMALL)
+    model.build_vocab(SENTENCES)
+    monkeypatch.setattr(model_module._core, "train_batch", counting)
+    effective, raw = model.train(SENTENCES, total_examples=len(SENTENCES), epochs=2)
+    words = sum(map(len, SENTENCES))
+    assert (effective, raw) == (2 * words, 2 * words)    # sample=0, min_count=1: every token, once
+    assert sum(calls) == 2 * words
+
+
 def test_learning_rate_decays_linearly_to_min_alpha():
     seen = []
 
