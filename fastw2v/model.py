@@ -54,12 +54,12 @@ DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
 #: negative-sampling rows, the hierarchical-softmax nodes nearest the root). The full matrices are
 #: checked at the end of every epoch.
 DIVERGENCE_PROBE_ROWS = 256
-#: Iterable input with several workers: a worker that takes a batch also takes the batches already
-#: waiting behind it, up to this many words in all, and trains them in one call. Every call needs the
-#: GIL, which the reader holds while it encodes, so fewer calls mean fewer waits (machine idle CPU
-#: on 2 cores 0.66 -> 0.28 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py);
-#: about the size of a corpus_file batch (FILE_BATCH_BYTES). Batches are still cut by batch_words.
-MERGE_WORDS = 45_000
+#: Iterable input with several workers: a worker that takes a batch also takes up to this many - 1
+#: batches already waiting behind it and trains them in one call. Every call needs the GIL, which
+#: the reader holds while it encodes, so fewer calls mean fewer waits (machine idle CPU on 2 cores
+#: 0.44-0.50 -> 0.20-0.26 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py).
+#: With the default batch_words a merged call holds up to ~50k words, about a corpus_file batch.
+MERGE_BATCHES = 5
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -407,12 +407,10 @@ class Word2Vec:
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
                 try:
-                    merge_words = MERGE_WORDS if corpus_file is None and self.workers > 1 else 0
-                    # room in the queue for every worker's merged job, queue_factor times over
-                    merge_batches = -(-merge_words // self.batch_words) if merge_words else 1
-                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers,
-                                       queue_factor * merge_batches, show_progress, report_delay,
-                                       epoch, expected_words, probe, merge_words)
+                    merge = MERGE_BATCHES if corpus_file is None and self.workers > 1 else 1
+                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
+                                       show_progress, report_delay, epoch, expected_words, probe,
+                                       merge)
                     if not (math.isfinite(stats.loss) and _all_finite(config)):
                         raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
                 except TrainingDivergedError as exc:
@@ -650,16 +648,15 @@ class _EpochStats:
         self.seconds = 0.0
 
 
-def _merged(job, jobs, merge_words, reserve):
-    """``job`` and the jobs waiting behind it in ``jobs`` (never waiting for more, and leaving
-    ``reserve`` of them for the other workers), as one job of about ``merge_words`` tokens at most:
-    tokens and sentence offsets concatenated, the learning rate from the first job's start to the
-    last one's end (the kernel interpolates it per sentence, as within one batch). Returns
-    ``(job, stop_after)``; ``stop_after`` when a stop sentinel was taken."""
+def _merged(job, jobs, max_batches, reserve):
+    """``job`` and up to ``max_batches - 1`` jobs waiting behind it in ``jobs`` (never waiting for
+    more, and leaving ``reserve`` of them for the other workers), as one job: tokens and sentence
+    offsets concatenated, the learning rate from the first job's start to the last one's end (the
+    kernel interpolates it per sentence, as within one batch). Returns ``(job, stop_after)``;
+    ``stop_after`` when a stop sentinel was taken."""
     parts = [job]
-    words = len(job[0])
     stop_after = False
-    while words < merge_words and jobs.qsize() > reserve:
+    while len(parts) < max_batches and jobs.qsize() > reserve:
         try:
             nxt = jobs.get_nowait()
         except queue.Empty:
@@ -668,21 +665,21 @@ def _merged(job, jobs, merge_words, reserve):
             stop_after = True
             break
         parts.append(nxt)
-        words += len(nxt[0])
     if len(parts) == 1:
         return job, stop_after
     tokens = np.concatenate([p[0] for p in parts])
-    shifts = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
-    offsets = np.concatenate([parts[0][1]] + [p[1][1:] + shift for p, shift in zip(parts[1:], shifts[1:])])
+    starts = np.cumsum([len(p[0]) for p in parts])   # where each later job's tokens begin
+    offsets = np.concatenate([parts[0][1]] + [p[1][1:] + start for p, start in zip(parts[1:], starts)])
     return (tokens, offsets, parts[0][2], parts[-1][3]), stop_after
 
 
 def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
-               epoch, expected_words, probe=None, merge_words=0):
+               epoch, expected_words, probe=None, merge_batches=1):
     """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
 
-    With ``merge_words``, a worker trains the batch it takes together with those already queued
-    behind it, up to that many tokens (``_merged``; for iterable input, see MERGE_WORDS).
+    With ``merge_batches`` > 1, a worker trains the batch it takes together with up to that many - 1
+    already queued behind it (``_merged``; for iterable input, see MERGE_BATCHES), and the queue
+    holds ``merge_batches`` times as many batches.
 
     Every worker keeps its own float64 loss and word tallies (no shared counters); they are summed at
     the end. After each batch a worker checks the batch's loss and ``probe`` rows of the weights for
@@ -690,7 +687,7 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     corpus or a signal) or in a worker stops all threads, each after its current batch, and the
     workers are joined before it propagates.
     """
-    jobs = queue.Queue(maxsize=max(1, queue_factor * workers))
+    jobs = queue.Queue(maxsize=max(1, queue_factor * workers * merge_batches))
     tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
     errors = []
     stop = threading.Event()
@@ -707,8 +704,8 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
             if job is None or stop.is_set():
                 return
             stop_after = False
-            if merge_words:
-                job, stop_after = _merged(job, jobs, merge_words, reserve=workers - 1)
+            if merge_batches > 1:
+                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1)
             tokens, offsets, a0, a1 = job
             try:
                 kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)

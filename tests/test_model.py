@@ -190,11 +190,11 @@ def test_merged_jobs_concatenate_sentences_and_span_the_learning_rates():
     jobs = queue.Queue()
     for job in (_job(3, [2], 0.4, 0.3), _job(5, [1, 3], 0.3, 0.2), _job(9, [4], 0.2, 0.1)):
         jobs.put(job)
-    (tokens, offsets, a0, a1), stop_after = _merged(_job(0, [1, 2], 0.5, 0.4), jobs, merge_words=8,
+    (tokens, offsets, a0, a1), stop_after = _merged(_job(0, [1, 2], 0.5, 0.4), jobs, max_batches=3,
                                                     reserve=0)
     assert tokens.tolist() == list(range(9)) and tokens.dtype == np.int32
     assert offsets.tolist() == [0, 1, 3, 5, 6, 9]          # every sentence kept whole, in order
-    assert (a0, a1, stop_after) == (0.5, 0.2, False)       # 9 >= 8 tokens: the last job stays queued
+    assert (a0, a1, stop_after) == (0.5, 0.2, False)       # 3 batches: the last job stays queued
     assert jobs.qsize() == 1
 
 
@@ -204,11 +204,11 @@ def test_merged_jobs_leave_the_reserve_and_stop_at_a_sentinel():
     first = _job(0, [2], 0.5, 0.4)
     jobs = queue.Queue()
     jobs.put(_job(2, [2], 0.4, 0.3))
-    job, stop_after = _merged(first, jobs, merge_words=100, reserve=1)   # one left for another worker
+    job, stop_after = _merged(first, jobs, max_batches=5, reserve=1)   # one left for another worker
     assert job is first and not stop_after and jobs.qsize() == 1
     jobs.put(None)
     jobs.put(_job(4, [1], 0.3, 0.2))
-    (tokens, offsets, a0, a1), stop_after = _merged(first, jobs, merge_words=100, reserve=0)
+    (tokens, offsets, a0, a1), stop_after = _merged(first, jobs, max_batches=5, reserve=0)
     assert tokens.tolist() == [0, 1, 2, 3] and offsets.tolist() == [0, 2, 4] and (a0, a1) == (0.5, 0.3)
     assert stop_after and jobs.qsize() == 1                # the sentinel was taken, nothing after it
 
