@@ -54,12 +54,15 @@ DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
 #: negative-sampling rows, the hierarchical-softmax nodes nearest the root). The full matrices are
 #: checked at the end of every epoch.
 DIVERGENCE_PROBE_ROWS = 256
-#: Iterable input with several workers: a worker that takes a batch also takes up to this many - 1
-#: batches already waiting behind it and trains them in one call. Every call needs the GIL, which
-#: the reader holds while it encodes, so fewer calls mean fewer waits (machine idle CPU on 2 cores
-#: 0.44-0.50 -> 0.20-0.26 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py).
-#: With the default batch_words a merged call holds up to ~50k words, about a corpus_file batch.
+#: Iterable input with several workers: a worker that takes a batch also takes up to MERGE_BATCHES - 1
+#: batches already waiting behind it and trains them in one call, as long as MERGE_WORDS covers
+#: that many batch_words (so the queue, which holds room for the merged calls, stays bounded in
+#: words; batches of 50k words or more are not merged). Every call needs the GIL, which the reader
+#: holds while it encodes, so fewer calls mean fewer waits (machine idle CPU on 2 cores 0.44-0.50 ->
+#: 0.20-0.26 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py). With the default
+#: batch_words a merged call holds up to 50k words, about a corpus_file batch.
 MERGE_BATCHES = 5
+MERGE_WORDS = 50_000
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -407,7 +410,9 @@ class Word2Vec:
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
                 try:
-                    merge = MERGE_BATCHES if corpus_file is None and self.workers > 1 else 1
+                    merge = 1
+                    if corpus_file is None and self.workers > 1:
+                        merge = max(1, min(MERGE_BATCHES, MERGE_WORDS // self.batch_words))
                     stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
                                        show_progress, report_delay, epoch, expected_words, probe,
                                        merge)
