@@ -1,4 +1,5 @@
-"""nogil tokenising of byte blocks and word -> id lookup (corpus_file mode).
+"""nogil tokenising of byte blocks and word -> id lookup (corpus_file mode), and the lookup of
+iterable mode's str tokens in the same table (``lookup_tokens``).
 
 Whitespace is the six ASCII bytes ``b" \\t\\n\\v\\f\\r"`` (C's ``isspace`` in the "C" locale, what
 gensim's corpus_file reader and word2vec.c split on; Python's ``bytes.split()`` uses the same set).
@@ -509,10 +510,11 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
     in it (no str hashing; about 2.5x faster on the dev corpus): an ASCII str's own bytes, or a
     UTF-8 form built on the stack (never cached inside the str, which an in-memory corpus would
     keep); other tokens, and str longer than 256 UTF-8 bytes or holding a surrogate, in
-    ``key_to_index``. Without ``vocab_hash``, every token in ``key_to_index``. ``sentences`` holds sequences of tokens (lists are read in
-    place); ``out`` must hold exactly their total token count (ValueError otherwise). Values must be
-    ints in [0, 2**31) (ValueError); an unhashable token raises TypeError, as ``dict.get`` would.
-    Returns the number of tokens found.
+    ``key_to_index``. Without ``vocab_hash``, every token in ``key_to_index``.
+
+    ``sentences`` holds sequences of tokens (lists are read in place); ``out`` must hold exactly
+    their total token count (ValueError otherwise). Values must be ints in [0, 2**31) (ValueError);
+    an unhashable token raises TypeError, as ``dict.get`` would. Returns the number of tokens found.
     """
     cdef Py_ssize_t p = 0, found = 0, i, n, total = out.shape[0], size
     cdef object sentence, value, token

@@ -1,4 +1,4 @@
-"""Unit tests of fastw2v._text: VocabHash, encode_block / encode_sentences, WordCounter.
+"""Unit tests of fastw2v._text: VocabHash, encode_block / encode_sentences, WordCounter, lookup_tokens.
 
 The reference is plain Python: ``bytes.split()`` splits on exactly the six ASCII whitespace bytes
 the C tokenizer uses, and a dict of byte strings does the lookup.
