@@ -22,7 +22,6 @@ cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
     bint PyUnicode_IS_COMPACT(object o)
     bint PyUnicode_IS_COMPACT_ASCII(object o)
-    const char* PyUnicode_AsUTF8AndSize(object o, Py_ssize_t* size)
 
 import numpy as np
 
@@ -531,8 +530,9 @@ def lookup_tokens(list sentences not None, dict key_to_index not None, int32_t[:
         for i in range(n):
             token = (<list>sentence)[i]
             if vocab_hash is not None and PyUnicode_CheckExact(token) and PyUnicode_IS_COMPACT(token):
-                if PyUnicode_IS_COMPACT_ASCII(token):
-                    utf8 = PyUnicode_AsUTF8AndSize(token, &size)   # the str's own bytes: cannot fail
+                if PyUnicode_IS_COMPACT_ASCII(token):   # its own bytes are its UTF-8
+                    utf8 = <const char*>PyUnicode_DATA(token)
+                    size = PyUnicode_GET_LENGTH(token)
                 else:
                     size = _utf8_into(token, buf, _UTF8_BUFFER)
                     utf8 = <const char*>buf

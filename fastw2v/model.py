@@ -399,6 +399,10 @@ class Word2Vec:
         snapshot = _WeightSnapshot.maybe(config)
         self.compute_loss = self.compute_loss or bool(compute_loss)
 
+        merge = 1   # batches a worker may train in one call (MERGE_BATCHES)
+        if corpus_file is None and self.workers > 1:
+            merge = max(1, min(MERGE_BATCHES, MERGE_WORDS // self.batch_words))
+
         _call(callbacks, "on_train_begin", self)
         start = time.perf_counter()
         trained_effective, trained_raw = 0, 0
@@ -410,9 +414,6 @@ class Word2Vec:
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
                 try:
-                    merge = 1
-                    if corpus_file is None and self.workers > 1:
-                        merge = max(1, min(MERGE_BATCHES, MERGE_WORDS // self.batch_words))
                     stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
                                        show_progress, report_delay, epoch, expected_words, probe,
                                        merge)
