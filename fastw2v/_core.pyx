@@ -64,15 +64,12 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Targets with fused multiply-add let the compiler contract a*b+c (GCC does by default), which
-       rounds differently from NumPy's separate multiply and add. */
-    #if defined(__FMA__) || defined(__FMA4__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
-    #define FW_MAY_FUSE 1
-    #else
-    #define FW_MAY_FUSE 0
-    #endif
+    /* a*b - c exactly as written. setup.py compiles every build with -ffp-contract=off, so this is a
+       rounded product minus c; a build that contracted it into a fused multiply-add would instead
+       return the rounding error of a*b when c = fl(a*b). Probed once at import. */
+    static float fw_mul_sub(float a, float b, float c) { return a * b - c; }
     """
-    const int FW_MAY_FUSE
+    float fw_mul_sub(float a, float b, float c) noexcept nogil
 
 cdef enum:
     _TABLE_SIZE = 4096      # tables.SIGMOID_TABLE_SIZE
@@ -104,9 +101,17 @@ def _init_tables():
 
 _init_tables()
 
-#: True when this build may fuse multiply-adds (e.g. FASTW2V_NATIVE=1 on a CPU with FMA): the kernels
-#: then match fastw2v.reference to rounding instead of bit for bit.
-MAY_FUSE_MULTIPLY_ADD = bool(FW_MAY_FUSE)
+def _fuses_multiply_add():
+    """True when this build contracts ``a*b - c`` into one fused operation (probed with runtime values
+    whose product is not a float32: unfused, ``a*a - fl(a*a)`` is 0; fused it is ``2**-24``)."""
+    a = np.float32(1.0 + 2.0 ** -12)
+    return fw_mul_sub(a, a, a * a) != 0.0
+
+
+#: True when this build fuses multiply-adds (contraction not disabled at compile time): the kernels
+#: would then match fastw2v.reference to rounding instead of bit for bit. setup.py passes
+#: ``-ffp-contract=off`` to every build, so this is False for every build it makes.
+MAY_FUSE_MULTIPLY_ADD = _fuses_multiply_add()
 
 #: Batch kernel modes (see TrainConfig).
 BATCH_MODES = ("exact", "shared_negatives")

@@ -8,6 +8,9 @@
   of the epoch (small models) or the model is marked diverged (large ones): no NaN is returned.
 * Several workers on tiny or enormous sentences, and queries from another thread during training,
   run without error.
+
+Bitwise assertions here compare weights with a copy taken in the same process (saved vs current,
+two one-worker runs): no CPU dependence.
 """
 import _thread
 import os

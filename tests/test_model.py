@@ -1,4 +1,9 @@
-"""Behaviour tests of fastw2v.Word2Vec: gensim-compatible API, training quality, loss, determinism."""
+"""Behaviour tests of fastw2v.Word2Vec: gensim-compatible API, training quality, loss, determinism.
+
+Bitwise assertions here compare two runs of the same code on the same CPU in one process
+(determinism, save/load round trips) or gensim's initial vectors (uniform draws scaled by + - * /,
+correctly rounded everywhere): none can depend on which SIMD path the CPU takes.
+"""
 import gzip
 import inspect
 import logging

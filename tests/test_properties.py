@@ -7,6 +7,9 @@
 * Saving then loading is the identity, bit for bit, for random unicode vocabularies and random
   float matrices, in the text, binary and native formats; words the word2vec formats cannot hold
   (a space or newline) are refused with a ValueError naming them, and the native format keeps them.
+
+Bitwise assertions here are round trips through files (bytes in, bytes out): no arithmetic, so
+no CPU dependence.
 """
 import os
 import tempfile
