@@ -139,6 +139,8 @@ class KeyedVectors:
                 raise ValueError(f"counts must have shape ({len(keys)},), got {counts.shape}")
             if counts.dtype.kind not in "iu" and not np.array_equal(counts, np.round(counts)):
                 raise ValueError("counts must be integers")
+            if counts.size and counts.min() < 0:
+                raise ValueError("counts must be non-negative")
             kv.expandos["count"] = counts.astype(np.int64)
         return kv
 
@@ -1086,6 +1088,9 @@ class KeyedVectors:
                 if values.shape != (len(keys),):
                     raise ValueError(f"attribute {attr!r} has shape {values.shape}, expected "
                                      f"({len(keys)},)")
+                if attr == "count" and (values.dtype.kind not in "iu" or
+                                        (values.size and values.min() < 0)):
+                    raise ValueError("counts must be non-negative integers")
                 kv.expandos[attr] = np.array(values)
             kv.counts_are_placeholders = bool(meta.get("counts_are_placeholders", False))
         except _io.VectorFileError:
