@@ -47,6 +47,7 @@ import os
 import re
 import stat
 import struct
+import sys
 import tempfile
 import tokenize
 import warnings
@@ -94,8 +95,7 @@ _MAX_HEADER_LINE = 4096
 #: 15, "%.17g" 24): with the word, this bounds a row's length by its dimension
 _MAX_TEXT_VALUE_BYTES = 64
 _MAX_FIRST_TEXT_ROW = 1 << 24  # header-less text: the row that sets the dimension, at most 16 MiB
-_GROW_START_BYTES = 1 << 24    # first allocation for rows whose count the file size cannot bound
-_LONG_ROW_CHUNK = 1 << 24      # read size while gathering a binary row longer than _READ_CHUNK
+_GROW_START_BYTES = 1 << 16    # first allocation for rows whose count the file size cannot bound
 
 
 class VectorFileError(ValueError):
@@ -336,8 +336,12 @@ def _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no):
         raise _error(path, "empty line where a vector row was expected", line=line_no)
     found = len(fields) - 1
     if dim is not None and found != dim:
+        # a short last row without its line end: the file was cut there
+        cut = found < dim and not raw.endswith(b"\n")
         raise _error(path, f"expected a word and {dim} values, found {found} value"
-                     f"{'s' if found != 1 else ''} after {fields[0][:60]!r}", line=line_no)
+                     f"{'s' if found != 1 else ''} after {fields[0][:60]!r}"
+                     f"{' (the file ends inside this row)' if cut else ''}", line=line_no,
+                     cls=TruncatedVectorFileError if cut else VectorFileError)
     if found == 0:
         raise _error(path, f"row {fields[0][:60]!r} has no values", line=line_no)
     word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
@@ -425,7 +429,7 @@ def _first_non_blank_line(f, line_no):
 
 
 def _read_row_line(f, path, line_no, max_row, dim):
-    raw = f.readline(max_row + 1)
+    raw = f.readline(min(max_row + 1, sys.maxsize))
     if len(raw) > max_row:
         what = (f"a word and {dim} values can take" if dim is not None else
                 "the first row of a header-less file may take")
@@ -547,7 +551,7 @@ class _ByteReader:
         self.base += len(self.buf)
         self.buf, self.pos = b"", 0
         while len(data) < n:
-            chunk = self.f.read(min(n - len(data), _LONG_ROW_CHUNK))
+            chunk = self.f.read(min(n - len(data), _READ_CHUNK))
             if not chunk:
                 self.eof = True
                 self.have = len(data)
