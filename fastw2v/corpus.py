@@ -17,7 +17,9 @@ those characters stay inside tokens, so that both modes agree byte for byte.
 
 Sentences: one line = one sentence; a line of more than ``max_sentence_length`` tokens is cut into
 pieces of that many tokens (raw tokens, out-of-vocabulary ones included), each piece a sentence,
-exactly like gensim's LineSentence. Nothing is ever truncated.
+exactly like gensim's LineSentence. Nothing is ever truncated. Readers cut lines into those pieces
+while reading, so that memory stays bounded by a read block and one piece however long a line is
+(``LineSentence``; ``iter_file_batches`` by ``MAX_CARRY_BYTES``).
 """
 from __future__ import annotations
 
@@ -224,6 +226,8 @@ class LineSentence:
     ``seek(0)`` (opened in binary or text mode). Lines longer than ``max_sentence_length`` tokens are
     cut into pieces of that many tokens, each yielded as a sentence; empty lines yield nothing.
     ``limit`` reads only the first ``limit`` lines. Restartable: each ``iter()`` re-reads the file.
+    Reads 1 MiB blocks and yields a long line's pieces as they arrive (bounded memory: a line of
+    any length never exists whole, neither as bytes nor as tokens).
     """
 
     def __init__(self, source, max_sentence_length: int = MAX_SENTENCE_LENGTH, limit: int | None = None):

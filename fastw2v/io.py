@@ -16,6 +16,13 @@ raises :class:`VectorFileError` naming the file and the line (text) or byte offs
 decompressed stream for compressed files). Words are never allowed to contain ``" "`` or
 ``"\\n"`` on write (the file could not be read back).
 
+Memory is bounded by the data actually present, never by what a header claims: all declared rows
+are allocated at once only when the file's size shows they fit (a binary row takes at least
+``4 * dim + 2`` bytes, a text row ``2 * dim + 2``); otherwise (compressed files, lying headers) the
+array grows as rows arrive. A text row may take at most ``_max_text_row(dim)`` bytes (a word of
+1 MiB and 64 bytes per value) and is refused as soon as it is longer; a binary row longer than a
+read chunk is gathered as its bytes arrive.
+
 Native container (``save_native`` / ``load_native``)
 ----------------------------------------------------
 One uncompressed ZIP archive (readable by ``np.load(path, allow_pickle=False)`` and by ``unzip``)::
@@ -28,7 +35,10 @@ One uncompressed ZIP archive (readable by ``np.load(path, allow_pickle=False)`` 
 
 Loading never unpickles: members are parsed with NumPy's literal-only .npy header parser, object
 and structured dtypes are refused, and the archive must hold exactly the members the manifest
-names, with the dtypes and shapes it declares. ``mmap="r"`` (read-only) or ``"c"``
+names, with the dtypes and shapes it declares. Inflation is bounded before anything is read: a
+member may hold its declared array plus a .npy header of at most 64 KiB, a deflated ``meta.json``
+at most 64 times its stored size (+ 1 MiB), and only stored or deflated members are read (zipfile
+inflates bz2/lzma members a whole read at a time). ``mmap="r"`` (read-only) or ``"c"``
 (copy-on-write) maps each array straight from the archive (the member's offset is read from its
 local header, the .npy header parsed, then ``np.memmap``); ``"r+"`` is refused because writing
 through the map would silently invalidate the member's CRC. Mapped members are not CRC-checked;

@@ -830,6 +830,8 @@ def _stop_workers(threads, entered, left, jobs, stop, drain):
             else:
                 for _ in threads:
                     jobs.put(None)
+                for thread in threads:   # (exact and without polling; an interrupt -> drain)
+                    thread.join()
             _wait_until_left(entered, left, everyone=not drain)
             break
         except KeyboardInterrupt as exc:
