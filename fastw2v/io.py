@@ -758,23 +758,43 @@ def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, 
 def read_vocab_counts(path, encoding="utf8", unicode_errors="strict"):
     """Read a word2vec.c ``-save-vocab`` file (``word count`` per line) into a dict."""
     path = os.fspath(path)
-    counts = {}
+    compressed = _compression_of(path) is not None
     with open_maybe_compressed(path, "rb") as f:
-        for line_no, raw in enumerate(f, 1):
-            fields = raw.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                raise _error(path, f"expected 'word count', got {raw[:80]!r}", line=line_no)
-            word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
-            try:
-                count = int(fields[1])
-            except ValueError:
-                raise _error(path, f"count {fields[1][:40]!r} of word {word!r} is not an integer",
-                             line=line_no) from None
-            if count < 0:
-                raise _error(path, f"negative count for word {word!r}", line=line_no)
-            counts[word] = count
+        try:
+            return _read_vocab_lines(f, path, encoding, unicode_errors)
+        except VectorFileError:
+            raise
+        except EOFError as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})",
+                         cls=TruncatedVectorFileError) from None
+        except _DECOMPRESSION_ERRORS as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+        except OSError as exc:
+            if not compressed:
+                raise
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+
+
+def _read_vocab_lines(f, path, encoding, unicode_errors):
+    counts = {}
+    longest = _MAX_BINARY_WORD + 64   # a word and a count, with room for spacing
+    for line_no, raw in enumerate(iter(lambda: f.readline(longest + 1), b""), 1):
+        if len(raw) > longest:
+            raise _error(path, f"line longer than {longest} bytes: not 'word count'", line=line_no)
+        fields = raw.split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise _error(path, f"expected 'word count', got {raw[:80]!r}", line=line_no)
+        word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
+        try:
+            count = int(fields[1])
+        except ValueError:
+            raise _error(path, f"count {fields[1][:40]!r} of word {word!r} is not an integer",
+                         line=line_no) from None
+        if count < 0:
+            raise _error(path, f"negative count for word {word!r}", line=line_no)
+        counts[word] = count
     return counts
 
 

@@ -121,6 +121,31 @@ def test_word2vec_loaders_on_fuzzed_files(tmp_path, binary, compress):
     check()
 
 
+VOCAB_FILE = "the 10\nof 7\né 3\nnaïve 1\n".encode("utf-8")
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_vocab_counts_reader_on_fuzzed_files(tmp_path, compress):
+    """word2vec.c's -save-vocab format (CLI -read-vocab)."""
+    from fastw2v.io import read_vocab_counts
+    path = str(tmp_path / ("vocab.txt.gz" if compress else "vocab.txt"))
+
+    @settings(**{**SETTINGS, "max_examples": max(1, EXAMPLES // 2)})
+    @given(data=mutated(VOCAB_FILE))
+    def check(data):
+        with open(path, "wb") as f:
+            f.write(gzip.compress(data, compresslevel=1) if compress else data)
+        try:
+            counts = _within_budget(lambda: read_vocab_counts(path), len(data))
+        except VectorFileError as exc:
+            assert path in str(exc)
+            return
+        assert all(isinstance(c, int) and c >= 0 for c in counts.values())
+        if data == VOCAB_FILE:
+            assert counts == {"the": 10, "of": 7, "é": 3, "naïve": 1}
+    check()
+
+
 # ------------------------------------------------------------------------------------ native
 
 @pytest.fixture(scope="module")
