@@ -627,15 +627,44 @@ def _call(callbacks, method, model):
 
 
 def _round_robin(iterators):
-    """The items of several iterators in turn (one from each), until every one is exhausted."""
+    """The items of several iterators in turn (one from each), until every one is exhausted.
+    Closing it closes them (their files with them) at once, not whenever they are collected."""
     active = list(iterators)
-    while active:
-        for iterator in list(active):
-            item = next(iterator, None)
-            if item is None:
-                active.remove(iterator)
-            else:
-                yield item
+    try:
+        while active:
+            for iterator in list(active):
+                item = next(iterator, None)
+                if item is None:
+                    active.remove(iterator)
+                else:
+                    yield item
+    finally:
+        error = None
+        for iterator in active:
+            try:
+                _close(iterator)
+            except BaseException as exc:   # (a KeyboardInterrupt: close the others first)
+                error = error or exc
+        if error is not None:
+            raise error
+
+
+def _start(thread):
+    """``thread.start()``, reporting a KeyboardInterrupt as one. Thread.start waits on a
+    threading.Event; a KeyboardInterrupt landing just before that wait re-takes its lock surfaces
+    as ``RuntimeError("release unlocked lock")`` with the interrupt as its context."""
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise
+
+
+def _close(iterator):
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
 
 
 def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):
@@ -765,7 +794,7 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     interrupted = None
     try:
         for thread in threads:
-            thread.start()
+            _start(thread)
         for batch in batches:
             if stop.is_set():
                 break
@@ -796,6 +825,14 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
             except KeyboardInterrupt as exc:   # landed before _stop_workers' own guard
                 interrupted = exc
                 finished = False
+        # Close the batch generators now, in this frame, rather than leave them to the garbage
+        # collector: a KeyboardInterrupt raised in a finalizer would only be printed and lost.
+        while True:
+            try:
+                _close(batches)
+                break
+            except KeyboardInterrupt as exc:   # (a closed generator closes as a no-op next time)
+                interrupted = exc
         bar.close()
     if errors:
         raise errors[0]

@@ -12,9 +12,9 @@ A few hundred examples per loader here (seconds); ``benchmarks/fuzz_loaders.py``
 properties for as long as asked.
 """
 import gzip
-import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -257,7 +257,7 @@ def _reference_sentences(data, max_len):
     text = data.decode("utf-8")
     out = []
     for line in text.split("\n"):
-        tokens = [t for t in __import__("re").split(r"[ \t\n\v\f\r]+", line) if t]
+        tokens = [t for t in re.split(r"[ \t\n\v\f\r]+", line) if t]
         out.extend(tokens[i:i + max_len] for i in range(0, len(tokens), max_len))
     return out
 

@@ -7,8 +7,8 @@ line or row must not blow up (measured with tracemalloc in-process, or as the pe
 subprocess), NaN judgements in evaluation files, and command-line output paths checked before any
 work starts. Every error is a ``VectorFileError`` naming the file.
 """
-import bz2
 import gzip
+import io
 import json
 import logging
 import os
@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 from fastw2v import KeyedVectors, Word2Vec
-from fastw2v.cli import main as cli_main
 from fastw2v import corpus as corpus_module
 from fastw2v import io as io_module
+from fastw2v.cli import main as cli_main
 from fastw2v.corpus import LineSentence
 from fastw2v.io import VectorFileError, load_native, save_native
 
@@ -211,8 +211,7 @@ def test_a_deflated_member_never_inflates_past_what_its_shapes_need(tmp_path, bo
 def test_an_honest_deflated_native_file_still_loads(tmp_path):
     """np.savez_compressed-style members (deflated) within their shapes' size are read as before."""
     arrays = {"x": {"dtype": "<f4", "shape": [1000]}}
-    import io as _iomod
-    buf = _iomod.BytesIO()
+    buf = io.BytesIO()
     np.lib.format.write_array(buf, np.arange(1000, dtype="<f4"))
     path = _zip(tmp_path / "ok.fw2v", {"meta.json": _meta(arrays), "x.npy": buf.getvalue()},
                 compression=zipfile.ZIP_DEFLATED)
@@ -223,7 +222,7 @@ def test_an_honest_deflated_native_file_still_loads(tmp_path):
 def test_bz2_and_lzma_members_are_refused(tmp_path):
     """zipfile inflates bz2/lzma members a whole read at a time (no bound): refused by name."""
     arrays = {"x": {"dtype": "<f4", "shape": [0]}}
-    buf = __import__("io").BytesIO()
+    buf = io.BytesIO()
     np.lib.format.write_array(buf, np.zeros(0, "<f4"))
     path = _zip(tmp_path / "bz.fw2v", {"meta.json": _meta(arrays), "x.npy": buf.getvalue()},
                 compression=zipfile.ZIP_BZIP2)
