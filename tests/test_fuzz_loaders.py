@@ -5,8 +5,9 @@ readers ``LineSentence`` and ``corpus_file``'s ``iter_file_batches``), any input
 correct result or the documented error naming the file (``VectorFileError`` for vector files;
 ``ValueError`` for text that is not UTF-8 and ``OSError`` for a damaged compressed corpus), never
 another exception or a hang; and no call allocates more than a small multiple of the file's size
-(tracemalloc, per example). ``test_peak_rss_stays_bounded_on_fuzzed_files`` checks the same bound
-as the peak RSS of a fresh process running a few hundred fuzzed files through every loader.
+(tracemalloc, per example) or runs for more than 20 s (a watchdog).
+``test_peak_rss_stays_bounded_on_fuzzed_files`` checks the same bound as the peak RSS of a fresh
+process running a few hundred fuzzed files through every loader.
 
 A few hundred examples per loader here (seconds); ``benchmarks/fuzz_loaders.py`` runs the same
 properties for as long as asked.
@@ -15,6 +16,7 @@ import gzip
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,13 +80,28 @@ def mutated(draw, base):
     return bytes(data)
 
 
+HANG_SECONDS = 20   # one call on a file of a few hundred bytes: anything this slow is a hang
+
+
+def _hang(signum, frame):
+    raise AssertionError(f"a loader ran for more than {HANG_SECONDS} s on a tiny file (a hang)")
+
+
 def _within_budget(fn, size):
+    """``fn()``, failing if it allocates more than the budget or runs past HANG_SECONDS."""
+    watchdog = hasattr(signal, "setitimer")
+    if watchdog:
+        previous = signal.signal(signal.SIGALRM, _hang)
+        signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
     tracemalloc.start()
     try:
         result = fn()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+        if watchdog:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     assert peak <= ALLOC_FACTOR * size + ALLOC_SLACK, f"{peak} bytes for a {size}-byte input"
     return result
 
