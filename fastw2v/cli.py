@@ -10,6 +10,7 @@ Errors print one line on stderr and exit with status 2; Ctrl-C exits with 130 an
 output file (every file is written to a temporary name and renamed when complete).
 """
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -208,6 +209,8 @@ def _word2vec_c(argv):
     alpha = _float_opt(values, "-alpha") if values["-alpha"] is not None else (0.05 if cbow else 0.025)
     corpus_file = _existing(values["-train"])
     _check_writable(values["-output"])
+    if values["-save-vocab"]:
+        _check_writable(values["-save-vocab"])
     threads = _int_opt(values, "-threads")
     if threads < 1:   # word2vec.c would start no thread and train nothing
         raise CLIError(f"fastw2v: -threads must be at least 1, got {threads}")
@@ -291,9 +294,9 @@ def _cmd_evaluate(args):
 
 
 def _cmd_convert(args):
-    wv = load_vectors(args.input)
     target = args.to or _format_from_extension(args.output)
     _check_writable(args.output)
+    wv = load_vectors(args.input)
     if target == "native":
         wv.save(args.output)
     else:
@@ -305,6 +308,10 @@ def _cmd_demo(args):
     from . import datasets
     from .model import Word2Vec
 
+    if args.save:
+        _check_writable(args.save)
+    if args.plot and importlib.util.find_spec("matplotlib") is not None:
+        _check_writable(args.plot)
     sentences = datasets.us_speeches()
     print("training skip-gram on US State of the Union and inaugural addresses "
           "(public domain, embedded) ...", file=sys.stderr)
@@ -338,6 +345,7 @@ def _cmd_demo(args):
 
 
 def _cmd_plot(args):
+    _check_writable(args.output)
     wv = load_vectors(args.model)
     words = args.words or wv.index_to_key[: args.top]
     for word in words:
@@ -387,11 +395,17 @@ def load_vectors(path):
     from .keyedvectors import KeyedVectors
 
     _existing(path)
-    kind = sniff_format(path)
-    if kind == "native":
-        from .io import load_native_any
-        return load_native_any(path)
-    return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
+    try:
+        kind = sniff_format(path)
+        if kind == "native":
+            from .io import load_native_any
+            return load_native_any(path)
+        return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
+    except MemoryError:
+        # Not training advice: the vectors a file holds do not fit (a corrupt file's lies are
+        # VectorFileErrors, raised before allocating).
+        raise CLIError(f"fastw2v: error: out of memory while loading {path} (the vectors it "
+                       "holds do not fit in memory)") from None
 
 
 def _format_from_extension(path):
@@ -423,10 +437,17 @@ def _existing(path):
 
 
 def _check_writable(path):
+    """Refuse an output path that cannot be written, before any work starts (every output of a
+    command is checked before training or loading); the message names the user's path."""
+    if not path:
+        raise CLIError("fastw2v: an output path is empty")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise CLIError(f"fastw2v: cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        problem = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise CLIError(f"fastw2v: cannot write {path}: folder {folder} {problem}")
+    if os.path.isdir(path):
+        raise CLIError(f"fastw2v: cannot write {path}: it is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise CLIError(f"fastw2v: cannot write {path}: permission denied")
 
 

@@ -627,15 +627,44 @@ def _call(callbacks, method, model):
 
 
 def _round_robin(iterators):
-    """The items of several iterators in turn (one from each), until every one is exhausted."""
+    """The items of several iterators in turn (one from each), until every one is exhausted.
+    Closing it closes them (their files with them) at once, not whenever they are collected."""
     active = list(iterators)
-    while active:
-        for iterator in list(active):
-            item = next(iterator, None)
-            if item is None:
-                active.remove(iterator)
-            else:
-                yield item
+    try:
+        while active:
+            for iterator in list(active):
+                item = next(iterator, None)
+                if item is None:
+                    active.remove(iterator)
+                else:
+                    yield item
+    finally:
+        error = None
+        for iterator in active:
+            try:
+                _close(iterator)
+            except BaseException as exc:   # (a KeyboardInterrupt: close the others first)
+                error = error or exc
+        if error is not None:
+            raise error
+
+
+def _start(thread):
+    """``thread.start()``, reporting a KeyboardInterrupt as one. Thread.start waits on a
+    threading.Event; a KeyboardInterrupt landing just before that wait re-takes its lock surfaces
+    as ``RuntimeError("release unlocked lock")`` with the interrupt as its context."""
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise
+
+
+def _close(iterator):
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
 
 
 def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):
@@ -654,12 +683,12 @@ class _EpochStats:
         self.seconds = 0.0
 
 
-def _merged(job, jobs, max_batches, reserve):
+def _merged(job, jobs, max_batches, reserve, on_take=None):
     """``job`` and up to ``max_batches - 1`` jobs waiting behind it in ``jobs`` (never waiting for
     more, and leaving ``reserve`` of them for the other workers), as one job: tokens and sentence
     offsets concatenated, the learning rate from the first job's start to the last one's end (the
     kernel interpolates it per sentence, as within one batch). Returns ``(job, stop_after)``;
-    ``stop_after`` when a stop sentinel was taken."""
+    ``stop_after`` when a stop sentinel was taken. ``on_take()`` is called for each job taken."""
     parts = [job]
     stop_after = False
     while len(parts) < max_batches and jobs.qsize() > reserve:
@@ -670,6 +699,8 @@ def _merged(job, jobs, max_batches, reserve):
         if nxt is None:
             stop_after = True
             break
+        if on_take is not None:
+            on_take()
         parts.append(nxt)
     if len(parts) == 1:
         return job, stop_after
@@ -693,12 +724,34 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     corpus or a signal) or in a worker stops all threads, each after its current batch, and the
     workers are joined before it propagates.
     """
-    jobs = queue.Queue(maxsize=max(1, queue_factor * workers * merge_batches))
+    # Lock-free handoff: C-implemented SimpleQueues, never a queue.Queue or threading.Event, whose
+    # Python-level locking a KeyboardInterrupt landing in this thread at the wrong bytecode can
+    # leave held (a worker would then block on it forever). The queue is bounded by credits: the
+    # reader takes one per batch it queues, a worker gives it back when it takes the batch.
+    jobs = queue.SimpleQueue()
+    credits = queue.SimpleQueue()
+    for _ in range(max(1, queue_factor * workers * merge_batches)):
+        credits.put(True)
     tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
     errors = []
-    stop = threading.Event()
+    stop = _Flag()
+    # The stop protocol (_stop_workers) relies on these two flags per worker, not on
+    # Thread.is_alive(): entered[t] is set when worker t begins (before it checks the stop flag),
+    # left[t] when it has left the kernel for good. Plain list stores: atomic under the GIL, and
+    # nothing the calling thread does to wait on them can be undone by a KeyboardInterrupt.
+    entered = [False] * workers
+    left = [False] * workers
 
     def work(t):
+        entered[t] = True
+        try:
+            if stop.is_set():
+                return
+            _work(t)
+        finally:
+            left[t] = True
+
+    def _work(t):
         rng, tally = rngs[t], tallies[t]
         while True:
             try:
@@ -709,9 +762,11 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                 continue
             if job is None or stop.is_set():
                 return
+            credits.put(True)
             stop_after = False
             if merge_batches > 1:
-                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1)
+                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1,
+                                          on_take=lambda: credits.put(True))
             tokens, offsets, a0, a1 = job
             try:
                 kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)
@@ -734,19 +789,20 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     stats = _EpochStats()
     bar = _progress_bar(show_progress, epoch, expected_words)
     start = last_report = time.perf_counter()
-    for thread in threads:
-        thread.start()
     raw_done = 0
     finished = False
+    interrupted = None
     try:
+        for thread in threads:
+            _start(thread)
         for batch in batches:
             if stop.is_set():
                 break
             a0 = alpha_at(raw_done)
             raw_done += batch.raw_words
             a1 = alpha_at(raw_done)
-            if len(batch.tokens):
-                _put(jobs, (batch.tokens, batch.offsets, a0, a1), stop)
+            if len(batch.tokens) and _take_credit(credits, stop):
+                jobs.put((batch.tokens, batch.offsets, a0, a1))
             bar.update(batch.raw_words)
             now = time.perf_counter()
             if now - last_report >= report_delay:
@@ -759,7 +815,24 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                                 epoch + 1, 100.0 * raw_done / expected_words, rate, a1)
         finished = True
     finally:
-        interrupted = _stop_workers(threads, jobs, stop, drain=stop.is_set() or not finished)
+        # (entering a finally block and a try block runs no eval-breaker check, so a
+        # KeyboardInterrupt cannot land between here and the retry loop)
+        while True:
+            try:
+                interrupted = _stop_workers(threads, entered, left, jobs, stop,
+                                            drain=stop.is_set() or not finished) or interrupted
+                break
+            except KeyboardInterrupt as exc:   # landed before _stop_workers' own guard
+                interrupted = exc
+                finished = False
+        # Close the batch generators now, in this frame, rather than leave them to the garbage
+        # collector: a KeyboardInterrupt raised in a finalizer would only be printed and lost.
+        while True:
+            try:
+                _close(batches)
+                break
+            except KeyboardInterrupt as exc:   # (a closed generator closes as a no-op next time)
+                interrupted = exc
         bar.close()
     if errors:
         raise errors[0]
@@ -772,46 +845,78 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     return stats
 
 
-def _stop_workers(threads, jobs, stop, drain):
-    """Stop and join every worker; returns a KeyboardInterrupt that arrived meanwhile (or None).
+def _stop_workers(threads, entered, left, jobs, stop, drain):
+    """Stop every worker and wait until each has left the kernel and ended; returns a
+    KeyboardInterrupt that arrived meanwhile (or None). Idempotent: safe to call again if a
+    KeyboardInterrupt escapes it before its guard.
 
     Normal end: one sentinel per worker, queued after the last batch. Interruption (``drain``): the
-    stop flag is set first, so that workers end after their current batch even if this cleanup is
-    itself interrupted (they poll the flag), then the queue is emptied. A KeyboardInterrupt during the
-    joins is held back until every worker has ended, so that none outlives train().
+    stop flag is set and the queue emptied; each worker ends after its current batch (workers poll
+    the flag every _WORKER_POLL_SECONDS). A KeyboardInterrupt during any step switches to the
+    interruption path and is held back until every worker has ended, so that none outlives
+    train(). The wait is on the workers' own ``left`` flags, never on ``Thread.is_alive()``
+    (after an interrupted ``join()`` Python 3.11 can report a running thread as ended); a worker
+    that had not begun when the stop flag was set (``entered``) sees the flag and trains nothing.
     """
     pending = None
-    if drain:
-        stop.set()
-    for _ in range(2):   # the second round only if the first was interrupted
+    while True:
         try:
             if drain:
+                stop.set()
                 _drain(jobs)
-            for _ in threads:
-                _put(jobs, None, stop)
+            else:
+                for _ in threads:
+                    jobs.put(None)
+                for thread in threads:   # (exact and without polling; an interrupt -> drain)
+                    thread.join()
+            _wait_until_left(entered, left, everyone=not drain)
             break
         except KeyboardInterrupt as exc:
             pending = exc
-            stop.set()
             drain = True
-    for thread in threads:
-        while thread.is_alive():
+    for thread in threads:   # every started worker has left; let its thread finish
+        while True:
             try:
-                thread.join()
+                if thread.ident is not None:
+                    thread.join()
+                break
             except KeyboardInterrupt as exc:
                 pending = exc
-                stop.set()
     return pending
 
 
-def _put(jobs, item, stop):
+def _wait_until_left(entered, left, everyone):
+    """Sleep until every worker has left the kernel: all of them (``everyone``: the normal end,
+    where each one will take a sentinel), or, once the stop flag is set, those that have begun."""
+    delay = 0.0002
+    while not all(left[t] or not (everyone or entered[t]) for t in range(len(left))):
+        time.sleep(delay)
+        delay = min(2 * delay, 0.005)
+
+
+class _Flag:
+    """The stop flag the workers poll: a plain attribute (a threading.Event takes a lock to set)."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self):
+        self._set = False
+
+    def set(self):
+        self._set = True
+
+    def is_set(self):
+        return self._set
+
+
+def _take_credit(credits, stop):
+    """Wait for room in the job queue; False if the stop flag is set first."""
     while True:
         try:
-            jobs.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            if stop is not None and stop.is_set():
-                return
+            return credits.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set():
+                return False
 
 
 def _drain(jobs):
