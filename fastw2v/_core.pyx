@@ -84,6 +84,8 @@ cdef float _TSCALE = tables.SIGMOID_SCALE
 
 
 def _init_tables():
+    if FW_GROUP != 8:
+        raise ImportError("fastw2v._core: FW_GROUP must equal the size of _Group's arrays (8)")
     if tables.SIGMOID_TABLE_SIZE != _TABLE_SIZE:
         raise ImportError("fastw2v._core was built for SIGMOID_TABLE_SIZE = 4096; rebuild it")
     if (FW_RNG_GOLDEN, FW_RNG_MIX1, FW_RNG_MIX2, FW_RNG_MULT) != (
@@ -531,8 +533,94 @@ cdef extern from *:
             row[j] = r + g * h[j];
         }
     }
+    /* Grouped targets (the speed of the per-pair kernels): the targets of one input vector h whose
+       rows are pairwise distinct and never h itself are trained as a group: first every dot product
+       (interleaved, so the additions of different targets overlap instead of waiting on each
+       other; each one in fw_dot's order), then one pass that applies every update (h and neu1e
+       read and neu1e written once per element instead of once per target). Per element that is
+       the same sequence of roundings as the target-by-target update, so the bits are the same:
+       no row of the group is read after another row of the group was written. */
+    #define FW_GROUP 8
+    #if defined(__GNUC__) || defined(__clang__)
+    static inline float fw_hsum8(fw_v8 v) {
+        return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    }
+    static inline void fw_dot4(const float *h, const float *r0, const float *r1, const float *r2,
+                               const float *r3, Py_ssize_t n, float *out) {
+        fw_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 x = fw_load8(h + j);
+            a0 += x * fw_load8(r0 + j);
+            a1 += x * fw_load8(r1 + j);
+            a2 += x * fw_load8(r2 + j);
+            a3 += x * fw_load8(r3 + j);
+        }
+        float t0 = fw_hsum8(a0), t1 = fw_hsum8(a1), t2 = fw_hsum8(a2), t3 = fw_hsum8(a3);
+        for (; j < n; j++) {
+            t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; t2 += h[j] * r2[j]; t3 += h[j] * r3[j];
+        }
+        out[0] = t0; out[1] = t1; out[2] = t2; out[3] = t3;
+    }
+    static inline void fw_dot2(const float *h, const float *r0, const float *r1, Py_ssize_t n,
+                               float *out) {
+        fw_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 x = fw_load8(h + j);
+            a0 += x * fw_load8(r0 + j);
+            a1 += x * fw_load8(r1 + j);
+        }
+        float t0 = fw_hsum8(a0), t1 = fw_hsum8(a1);
+        for (; j < n; j++) { t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; }
+        out[0] = t0; out[1] = t1;
+    }
+    /* out[t] = fw_dot(h, rows[t], n) for t < nt (nt <= FW_GROUP): four, then two, then one at a time */
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        int t = 0;
+        for (; t + 4 <= nt; t += 4) fw_dot4(h, rows[t], rows[t + 1], rows[t + 2], rows[t + 3], n, out + t);
+        if (t + 2 <= nt) { fw_dot2(h, rows[t], rows[t + 1], n, out + t); t += 2; }
+        if (t < nt) out[t] = fw_dot(h, rows[t], n);
+    }
+    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 e = fw_load8(neu1e + j), x = fw_load8(h + j);
+            for (int t = 0; t < nt; t++) {
+                fw_v8 r = fw_load8(rows[t] + j);
+                e += g[t] * r;
+                fw_v8 u = r + g[t] * x;
+                memcpy(rows[t] + j, &u, sizeof u);
+            }
+            memcpy(neu1e + j, &e, sizeof e);
+        }
+        for (; j < n; j++) {
+            float e = neu1e[j], x = h[j];
+            for (int t = 0; t < nt; t++) {
+                float r = rows[t][j];
+                e += g[t] * r;
+                rows[t][j] = r + g[t] * x;
+            }
+            neu1e[j] = e;
+        }
+    }
+    #else
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
+    }
+    #endif
     """
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
+    void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
+    void _group_update "fw_group_update"(float* neu1e, float** rows, const float* g, int nt,
+                                         const float* h, Py_ssize_t n) noexcept nogil
+    int FW_GROUP
     void _add_to_row "fw_add"(float* row, const float* v, Py_ssize_t n) noexcept nogil
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
@@ -550,35 +638,72 @@ def dot32(a, b):
 
 # ============================================================================ per-pair kernels
 
-cdef inline double _train_target(const float* h, float* row, float* neu1e, Py_ssize_t D, int label,
-                                 double lr, bint exact) noexcept nogil:
-    """One (h, target row) pair: f = dot(h, row); g = (label - sigmoid(f)) * lr (float64, rounded to
-    float32); neu1e += g * row (row before its update); row += g * h. Returns -log sigmoid(+-f)."""
-    cdef float f = _dot(h, row, D)
-    cdef float signed_f = f if label else -f
-    cdef double s, loss
-    if exact:
-        s = _exact_sigmoid(f)
-        loss = -_exact_log_sigmoid(signed_f)
+cdef struct _Group:
+    # targets of one input vector gathered for _flush_group: rows pairwise distinct, n <= FW_GROUP
+    int n
+    float* rows[8]
+    int labels[8]
+
+
+cdef inline void _flush_group(_Group* grp, const float* h, float* neu1e, Py_ssize_t D, double lr,
+                              bint exact, double* loss) noexcept nogil:
+    """Train the gathered targets as if one by one, in order: for each, f = dot(h, row);
+    g = (label - sigmoid(f)) * lr (float64, rounded to float32); neu1e += g * row (row before its
+    update); row += g * h; ``*loss += -log sigmoid(+-f)`` (in target order)."""
+    cdef float f[8]
+    cdef float g[8]
+    cdef float signed_f
+    cdef double s
+    cdef int t
+    if grp.n == 0:
+        return
+    _dots(h, grp.rows, grp.n, D, f)
+    for t in range(grp.n):
+        signed_f = f[t] if grp.labels[t] else -f[t]
+        if exact:
+            s = _exact_sigmoid(f[t])
+            loss[0] += -_exact_log_sigmoid(signed_f)
+        else:
+            s = _SIG[_table_index(f[t])]
+            loss[0] += -<double>_table_log_sigmoid(signed_f)
+        g[t] = <float>((grp.labels[t] - s) * lr)
+    _group_update(neu1e, grp.rows, g, grp.n, h, D)
+    grp.n = 0
+
+
+cdef inline void _add_target(_Group* grp, float* row, int label, const float* h, float* neu1e,
+                             Py_ssize_t D, double lr, bint exact, double* loss) noexcept nogil:
+    """Append one target to the group; a full group, or one already holding this row (a repeated
+    negative must see the update of its first occurrence), is trained first."""
+    cdef int t
+    if grp.n == FW_GROUP:
+        _flush_group(grp, h, neu1e, D, lr, exact, loss)
     else:
-        s = _SIG[_table_index(f)]
-        loss = -<double>_table_log_sigmoid(signed_f)
-    cdef float g = <float>((label - s) * lr)
-    _pair_update(neu1e, row, h, g, D)
-    return loss
+        for t in range(grp.n):
+            if grp.rows[t] == row:
+                _flush_group(grp, h, neu1e, D, lr, exact, loss)
+                break
+    grp.rows[grp.n] = row
+    grp.labels[grp.n] = label
+    grp.n += 1
 
 
 cdef inline double _ns_block(const float* h, float* w_out, Py_ssize_t D, int32_t target,
                              const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
                              float* neu1e) noexcept nogil:
-    """Target (label 1) then each negative != target (label 0)."""
-    cdef double loss = _train_target(h, w_out + <Py_ssize_t>target * D, neu1e, D, 1, lr, exact)
+    """Target (label 1) then each negative != target (label 0). ``h`` is not a row of ``w_out``
+    (TrainConfig and the step functions refuse weights that share memory)."""
+    cdef _Group grp
+    grp.n = 0
+    cdef double loss = 0.0
     cdef Py_ssize_t k
     cdef int32_t n
+    _add_target(&grp, w_out + <Py_ssize_t>target * D, 1, h, neu1e, D, lr, exact, &loss)
     for k in range(n_neg):
         n = negatives[k]
         if n != target:
-            loss += _train_target(h, w_out + <Py_ssize_t>n * D, neu1e, D, 0, lr, exact)
+            _add_target(&grp, w_out + <Py_ssize_t>n * D, 0, h, neu1e, D, lr, exact, &loss)
+    _flush_group(&grp, h, neu1e, D, lr, exact, &loss)
     return loss
 
 
@@ -586,11 +711,14 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
                              const int32_t* points, Py_ssize_t length, double lr, bint exact,
                              float* neu1e) noexcept nogil:
     """Each (code, point) of a Huffman path, root first: label 1 - code at inner node point."""
+    cdef _Group grp
+    grp.n = 0
     cdef double loss = 0.0
     cdef Py_ssize_t k
     for k in range(length):
-        loss += _train_target(h, w_hs + <Py_ssize_t>points[k] * D, neu1e, D, 1 - <int>codes[k], lr,
-                              exact)
+        _add_target(&grp, w_hs + <Py_ssize_t>points[k] * D, 1 - <int>codes[k], h, neu1e, D, lr,
+                    exact, &loss)
+    _flush_group(&grp, h, neu1e, D, lr, exact, &loss)
     return loss
 
 
@@ -656,6 +784,14 @@ cdef object _check_pair(object W_in, object W_out):
     _writable_float32(W_out, "W_out")
     if W_out.shape[1] != W_in.shape[1]:
         raise ValueError(f"W_out must have W_in's dimension {W_in.shape[1]}, got shape {W_out.shape}")
+    _separate(W_in, "W_in", W_out, "W_out")
+
+
+cdef _separate(object a, str a_name, object b, str b_name):
+    """Two weight matrices must not share memory: the kernels train a row of one against rows of
+    the other and update them as separate rows (tied input/output weights are another model)."""
+    if a.size and b.size and np.shares_memory(a, b):
+        raise ValueError(f"{b_name} must not share memory with {a_name}")
 
 
 def sgns_step(W_in, W_out, input_word, output_word, negatives, lr, exact_sigmoid=True):
@@ -963,6 +1099,12 @@ cdef class TrainConfig:
             points = np.zeros(0, dtype=np.int32)
             offs = np.zeros(V + 1, dtype=np.int64)
 
+        if self.negative:
+            _separate(W_in, "W_in", W_out, "W_out")
+        if self.hs:
+            _separate(W_in, "W_in", W_hs, "W_hs")
+        if self.negative and self.hs:
+            _separate(W_out, "W_out", W_hs, "W_hs")
         for table in (keep, a_thr, a_idx, codes, points, offs):
             table.flags.writeable = False          # the config's own validated copies
         self.W_in, self.W_out, self.W_hs = W_in, W_out, W_hs
