@@ -470,7 +470,7 @@ class Word2Vec:
             logger.warning("Both hierarchical softmax and negative sampling are activated. This is "
                            "probably a mistake. You should set either 'hs=0' or 'negative=0' to "
                            "disable one of them.")
-        if start_alpha > self.min_alpha_yet_reached:
+        if start_alpha > self.min_alpha_yet_reached * (1 + 1e-9):   # (not for rounding)
             logger.warning("Effective 'alpha' higher than previous training cycles")
 
         config = self._make_config()
