@@ -522,3 +522,65 @@ def test_from_gensim_train_to_gensim_round_trip(mode):
 def test_from_gensim_rejects_other_objects():
     with pytest.raises(TypeError, match="gensim Word2Vec"):
         Word2Vec.from_gensim(object())
+
+
+# ============================================================================ command line
+
+def test_cli_version(capsys):
+    from fastw2v import __version__
+    from fastw2v.cli import main
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"fastw2v {__version__}"
+
+
+def test_cli_train_help_gives_every_options_meaning_and_default(capsys):
+    from fastw2v.cli import _build_parser
+    parser = _build_parser()
+    train = parser._subparsers._group_actions[0].choices["train"]
+    formatter = train._get_formatter()
+    for action in train._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        text = formatter._get_help_string(action) % {"default": action.default}
+        assert len(text) > 15, action.option_strings                # says what it means
+        assert "default" in text or "required" in text, (action.option_strings, text)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "(default: 100)" in out and "(default: 0.025)" in out
+
+
+def test_cli_main_help_mentions_word2vec_c_flags(capsys):
+    from fastw2v.cli import main
+    with pytest.raises(SystemExit):
+        main(["-h"])
+    out = capsys.readouterr().out
+    assert "-train" in out and "-size" in out and "-cbow" in out and "word2vec.c" in out
+
+
+def test_cli_train_flag_alone_prints_word2vec_c_flags_with_defaults(capsys):
+    from fastw2v.cli import W2V_C_FLAGS, main
+    assert main(["-train"]) == 0
+    out = capsys.readouterr().out
+    for flag, default in W2V_C_FLAGS.items():
+        assert f"\t{flag} <" in out, flag
+        if default is not None and flag != "-threads":
+            assert f"default is {default}" in out, flag
+    assert "0.05 with -cbow 1" in out
+
+
+def test_cli_convert_from_gensim(tmp_path, capsys):
+    word2vec = _gensim()
+    from fastw2v.cli import main
+    theirs = word2vec.Word2Vec(SENTENCES, vector_size=8, min_count=1, epochs=1, workers=1)
+    src = tmp_path / "gensim.model"
+    theirs.save(str(src))                  # a file this test wrote: safe for gensim's unpickler
+    assert main(["convert", "--from-gensim", str(src), str(tmp_path / "m.fw2v")]) == 0
+    ours = Word2Vec.load(tmp_path / "m.fw2v")
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert np.array_equal(ours.syn1neg, theirs.syn1neg)
+    ours.train(SENTENCES, total_examples=ours.corpus_count, epochs=1)
+    assert main(["convert", "--from-gensim", str(tmp_path / "m.fw2v"), str(tmp_path / "v.txt")]) == 2
+    assert "gensim cannot load" in capsys.readouterr().err
