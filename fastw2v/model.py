@@ -310,7 +310,6 @@ class Word2Vec:
             self.vocab = vocab
             self._init_weights()
             self.__dict__.update(built)
-        self._attach_hs_attrs()
 
     def _random_rows(self, rng, n):
         """Initial input vectors: uniform in [-1, 1) / vector_size, float32, computed as gensim 4 does
@@ -351,18 +350,6 @@ class Word2Vec:
 
     def _prepare_tables(self):
         self.__dict__.update(self._build_tables(self.vocab.counts))
-
-    def _attach_hs_attrs(self):
-        # gensim keeps every word's Huffman path as wv vecattrs "code" and "point" (uint8 / int32
-        # arrays, root first); here they are views into the model's tables.
-        if not self.hs or self.vocab is None:
-            return
-        codes, points, offsets = self._hs_codes, self._hs_points, self._hs_offsets
-        for name, table in (("code", codes), ("point", points)):
-            column = np.empty(len(self.vocab), dtype=object)
-            for w in range(len(self.vocab)):
-                column[w] = table[offsets[w]:offsets[w + 1]]
-            self.wv.expandos[name] = column
 
     def _build_tables(self, counts):
         """The sampling tables for ``counts``, as attributes to set; raises before setting any."""
@@ -689,7 +676,6 @@ class Word2Vec:
                 self._grow_weights(len(self.wv))
         else:
             self._init_weights()
-        self._attach_hs_attrs()
 
     def estimate_memory(self, vocab_size=None, report=None):
         """Bytes the model takes for ``vocab_size`` words (default ``len(wv)``), as gensim's dict:
@@ -734,7 +720,6 @@ class Word2Vec:
         built = self._build_tables(self.vocab.counts)
         self._init_weights()
         self.__dict__.update(built)
-        self._attach_hs_attrs()
 
     def init_sims(self, replace=False):
         """Deprecated in gensim 4 (warns): precompute the unit-normalised vectors; with
@@ -887,7 +872,6 @@ class Word2Vec:
         lockf = getattr(wv, "vectors_lockf", None)
         if lockf is not None and not (np.asarray(lockf) == 1.0).all():
             ours.wv.vectors_lockf = np.array(lockf, dtype=np.float32)
-        ours._attach_hs_attrs()
         for name in ("corpus_count", "corpus_total_words", "train_count"):
             value = getattr(model, name, None)
             if value is not None:
@@ -1025,7 +1009,6 @@ class Word2Vec:
                 model.syn1neg = arrays["syn1neg"]
                 model.syn1 = arrays["syn1"]
                 model._prepare_tables()
-                model._attach_hs_attrs()
             events = state.get("lifecycle_events", [])
             if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
                 raise TypeError("state.lifecycle_events must be a list of objects")
