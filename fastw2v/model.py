@@ -238,6 +238,7 @@ class Word2Vec:
         self.total_train_time = 0.0
         self.epochs_trained = 0
         self.min_alpha_yet_reached = self.alpha
+        self.raw_vocab = None     # word -> count of scan_vocab (or build_vocab(keep_raw_vocab=True))
         self.lifecycle_events = []
         self._rng_states = None   # unused since per-batch streams; kept for model files that have it
         self._diverged = None   # message of a divergence that left NaN/inf weights (see train)
@@ -252,6 +253,27 @@ class Word2Vec:
                        compute_loss=compute_loss, callbacks=self.callbacks)
 
     # ------------------------------------------------------------------ vocabulary
+
+    def init_weights(self):
+        """Re-draw the input vectors from ``seed`` and zero the output weights (gensim's name)."""
+        if self.vocab is None:
+            raise RuntimeError("init_weights() needs a vocabulary: call build_vocab() first")
+        self._init_weights()
+
+    def update_weights(self):
+        """Give words added since the weights were made (``build_vocab(update=True)``) their rows
+        (gensim's name; build_vocab already does it, so this only fills a gap)."""
+        if self.vocab is None or not len(self.wv):
+            raise RuntimeError("update_weights() needs weights for a first vocabulary: call "
+                               "build_vocab() first")
+        if len(self.wv) < len(self.vocab):
+            self._grow_weights(len(self.wv))
+
+    def seeded_vector(self, seed_string, vector_size):
+        """gensim's helper: a random vector in [-0.5, 0.5) / vector_size derived from
+        ``hashfxn(seed_string)`` (``keyedvectors.pseudorandom_weak_vector``)."""
+        from .keyedvectors import pseudorandom_weak_vector
+        return pseudorandom_weak_vector(vector_size, seed_string=seed_string, hashfxn=self.hashfxn)
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, **kwargs):
@@ -672,8 +694,7 @@ class Word2Vec:
             raise RuntimeError("prepare_weights() needs a vocabulary: call scan_vocab() and "
                                "prepare_vocab() first")
         if update:
-            if len(self.wv) < len(self.vocab):
-                self._grow_weights(len(self.wv))
+            self.update_weights()
         else:
             self._init_weights()
 
