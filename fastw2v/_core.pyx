@@ -1006,6 +1006,8 @@ cdef struct _Model:
     int cbow_mean
     int exact
     int shared_negatives
+    const float* lockf        # input-row update factors (gensim's vectors_lockf), NULL: all 1
+    Py_ssize_t lockf_len      # 1 (one factor for every row) or V; 0 when lockf is NULL
 
 
 cdef class TrainConfig:
@@ -1013,7 +1015,7 @@ cdef class TrainConfig:
 
     ``TrainConfig(W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
     hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True, cbow_mean=True,
-    exact_sigmoid=False, batch_mode="exact")``
+    exact_sigmoid=False, batch_mode="exact", lockf=None)``
 
     * ``W_in`` (V, D) float32 C-contiguous writable, V >= 1, D >= 1;
     * ``keep_threshold`` uint32[V] (``tables.keep_thresholds``);
@@ -1023,20 +1025,23 @@ cdef class TrainConfig:
       in [0, V-1), ``hs_offsets`` int64[V+1] non-decreasing from 0 to T (``build_huffman``);
     * unused arrays may be empty or None; ``window >= 1``; at least one of ``negative`` and ``hs``;
     * ``batch_mode``: "exact" (word2vec.c's order) or "shared_negatives" (skip-gram draws one set of
-      negatives per centre word, after its window draw, and reuses it for every context word).
+      negatives per centre word, after its window draw, and reuses it for every context word);
+    * ``lockf``: None, or float32[1] / float32[V] finite factors (gensim's ``vectors_lockf``): every
+      update of input row w is multiplied by ``lockf[w % len(lockf)]`` (``row += f * neu1e``), so 0
+      freezes a row; not with ``batch_mode="shared_negatives"``.
 
     The weights are held, not copied (the kernels update them in place); the tables are copied,
     checked and kept read-only (the kernels trust them). All are readable as attributes.
     """
     cdef _Model m
     cdef readonly object W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index
-    cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode
+    cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode, lockf
     cdef readonly bint sg, hs, shrink_windows, cbow_mean, exact_sigmoid
     cdef readonly int negative, window
 
     def __init__(self, W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
                  hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True,
-                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact"):
+                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact", lockf=None):
         if self.W_in is not None:         # running batches hold pointers into the held arrays
             raise RuntimeError("a TrainConfig cannot be re-initialised; make a new one")
         _writable_float32(W_in, "W_in")
@@ -1105,7 +1110,22 @@ cdef class TrainConfig:
             _separate(W_in, "W_in", W_hs, "W_hs")
         if self.negative and self.hs:
             _separate(W_out, "W_out", W_hs, "W_hs")
-        for table in (keep, a_thr, a_idx, codes, points, offs):
+        if lockf is not None:
+            if batch_mode == "shared_negatives":
+                raise ValueError("lockf (vectors_lockf) is not supported with "
+                                 "batch_mode='shared_negatives'; use batch_mode='exact'")
+            lockf = _private_copy(lockf, "lockf", np.float32, 1)
+            if lockf.shape[0] not in (1, V):
+                raise ValueError(f"lockf must have length 1 or V={V}, got {lockf.shape[0]}")
+            if not np.isfinite(lockf).all():
+                raise ValueError("lockf must hold finite factors")
+            self.m.lockf = <const float*>_ptr(lockf)
+            self.m.lockf_len = lockf.shape[0]
+        else:
+            self.m.lockf = NULL
+            self.m.lockf_len = 0
+        self.lockf = lockf
+        for table in (keep, a_thr, a_idx, codes, points, offs) + ((lockf,) if lockf is not None else ()):
             table.flags.writeable = False          # the config's own validated copies
         self.W_in, self.W_out, self.W_hs = W_in, W_out, W_hs
         self.keep_threshold, self.alias_threshold, self.alias_index = keep, a_thr, a_idx
@@ -1140,6 +1160,14 @@ cdef class TrainConfig:
     def vector_size(self):
         """D, the columns of the weights."""
         return self.m.D
+
+
+cdef inline void _input_update(const _Model* m, int32_t word, const float* neu1e) noexcept nogil:
+    """W_in[word] += neu1e, times the word's lock factor when the config has lockf."""
+    if m.lockf == NULL:
+        _add_to_row(m.w_in + <Py_ssize_t>word * m.D, neu1e, m.D)
+    else:
+        _axpy(m.w_in + <Py_ssize_t>word * m.D, m.lockf[word % m.lockf_len], neu1e, m.D)
 
 
 cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
@@ -1221,7 +1249,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     if m.negative and not shared:
                         loss += _ns_block(row, m.w_out, D, word, pair_negs, m.negative, lr, m.exact,
                                           neu1e)
-                    _add_to_row(row, neu1e, D)
+                    _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
                     loss += _shared_negatives_block(m.w_in, m.w_out, D, context, n_ctx, word, negs,
                                                     m.negative, lr, m.exact, targets, G, dT)
@@ -1245,7 +1273,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 if m.negative:
                     loss += _ns_block(h, m.w_out, D, word, negs, m.negative, lr, m.exact, neu1e)
                 for k in range(n_ctx):
-                    _add_to_row(m.w_in + <Py_ssize_t>context[k] * D, neu1e, D)
+                    _input_update(m, context[k], neu1e)
     rng[0] = state
     kept_words[0] = kept
     return loss
@@ -1329,6 +1357,90 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
         free(vecs)
         free(targets)
     return kept, loss
+
+
+cdef void _score_sentences(const _Model* m, const int32_t* tokens, const int64_t* offsets,
+                           Py_ssize_t n_sentences, int32_t* context, float* h,
+                           double* out) noexcept nogil:
+    cdef Py_ssize_t D = m.D, s, i, c, lo, hi, n, k, n_ctx, start
+    cdef Py_ssize_t window = m.window
+    cdef int32_t word
+    cdef double total, f
+    cdef const uint8_t* codes
+    cdef const int32_t* points
+    cdef Py_ssize_t length
+    cdef const float* x
+    for s in range(n_sentences):
+        total = 0.0
+        start = offsets[s]
+        n = offsets[s + 1] - start
+        for i in range(n):
+            word = tokens[start + i]
+            codes = m.codes + m.path_offsets[word]
+            points = m.points + m.path_offsets[word]
+            length = m.path_offsets[word + 1] - m.path_offsets[word]
+            lo = i - window if i > window else 0
+            hi = i + window if window < n - 1 - i else n - 1
+            if m.sg:
+                for c in range(lo, hi + 1):
+                    if c == i:
+                        continue
+                    x = m.w_in + <Py_ssize_t>tokens[start + c] * D
+                    for k in range(length):
+                        f = _dot(x, m.w_hs + <Py_ssize_t>points[k] * D, D)
+                        total += _exact_log_sigmoid(-f if codes[k] else f)
+            else:
+                n_ctx = 0
+                for c in range(lo, hi + 1):
+                    if c != i:
+                        context[n_ctx] = tokens[start + c]
+                        n_ctx += 1
+                if n_ctx == 0:
+                    continue
+                _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                for k in range(length):
+                    f = _dot(h, m.w_hs + <Py_ssize_t>points[k] * D, D)
+                    total += _exact_log_sigmoid(-f if codes[k] else f)
+        out[s] = total
+
+
+def score_sentences(TrainConfig config not None, tokens, offsets):
+    """Log probability of each sentence ``tokens[offsets[s]:offsets[s+1]]`` under the
+    hierarchical-softmax model of ``config`` (Taddy 2015; gensim's ``score``) -> float64[S].
+
+    Every word i contributes, along its Huffman path (``hs_codes``/``hs_points``),
+    ``log sigmoid((1 - 2 code) * dot(x, W_hs[point]))`` with x each context row ``W_in[c]`` for c in
+    the full window ``[i - window, i + window]``, c != i (skip-gram), or, for CBOW, once with x the
+    float32 sum of those rows (divided by their number when ``cbow_mean``); no subsampling, no
+    window shrinking, no random draws, nothing mutated. Dot products in float32 (``dot32``), the
+    log-sigmoid exact in float64. ``tokens``/``offsets`` as in ``train_batch``; needs ``config.hs``.
+    The GIL is released.
+    """
+    if not config.hs:
+        raise ValueError("score_sentences needs a hierarchical-softmax config (hs=True)")
+    tok = _private_copy(tokens, "tokens", np.int32, 1)
+    off = _private_copy(offsets, "offsets", np.int64, 1)
+    cdef Py_ssize_t n_tokens = tok.shape[0], n_off = off.shape[0]
+    if n_off < 1 or off[0] != 0 or off[n_off - 1] != n_tokens or np.any(np.diff(off) < 0):
+        raise ValueError(f"offsets must be non-decreasing from 0 to len(tokens)={n_tokens}")
+    if n_tokens and (tok.min() < 0 or tok.max() >= config.m.V):
+        raise ValueError(f"tokens must hold word ids in [0, {config.m.V})")
+    out = np.zeros(n_off - 1, dtype=np.float64)
+    cdef const _Model* m = &config.m
+    cdef int32_t* context = <int32_t*>malloc((2 * <Py_ssize_t>m.window + 1) * sizeof(int32_t))
+    cdef float* h = <float*>malloc((m.D + 1) * sizeof(float))
+    cdef const int32_t* tp = <const int32_t*>_ptr(tok)
+    cdef const int64_t* op = <const int64_t*>_ptr(off)
+    cdef double* outp = <double*>_ptr(out)
+    try:
+        if context == NULL or h == NULL:
+            raise MemoryError()
+        with nogil:
+            _score_sentences(m, tp, op, n_off - 1, context, h, outp)
+    finally:
+        free(context)
+        free(h)
+    return out
 
 
 # ============================================================================ embedding ops

@@ -381,6 +381,76 @@ class Text8Corpus:
             yield sentence
 
 
+class PathLineSentences:
+    """``LineSentence`` over every file of a folder, in file-name order (gensim's
+    ``PathLineSentences``).
+
+    ``source`` is a folder (its plain files are read in sorted name order; subfolders are not
+    entered) or a single file. Each file is read as ``LineSentence(file, max_sentence_length, limit)``:
+    .gz/.bz2 decompressed transparently, ``limit`` lines *per file*. The file list is taken once, at
+    construction, as in gensim; every ``iter()`` re-reads the files (restartable).
+    """
+
+    def __init__(self, source, max_sentence_length: int = MAX_SENTENCE_LENGTH, limit: int | None = None):
+        self.source = os.fspath(source)
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be None or >= 0, got {limit!r}")
+        self.limit = limit
+        if os.path.isfile(self.source):
+            self.input_files = [self.source]
+        elif os.path.isdir(self.source):
+            self.source = os.path.join(self.source, "")
+            self.input_files = sorted(
+                os.path.join(self.source, name) for name in os.listdir(self.source)
+                if os.path.isfile(os.path.join(self.source, name)))
+        else:
+            raise FileNotFoundError(f"PathLineSentences: source {self.source!r} is neither a file "
+                                    "nor a folder")
+        logger.info("PathLineSentences reads %i files from %s", len(self.input_files), self.source)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for path in self.input_files:
+            yield from LineSentence(path, self.max_sentence_length, self.limit)
+
+
+class BrownCorpus:
+    """Sentences of the Brown corpus as NLTK ships it (gensim's ``BrownCorpus``): every plain file of
+    the folder ``dirname``, in sorted name order (gensim takes ``os.listdir`` order, which depends on
+    the file system), one sentence per line, tokens ``word/TAG``.
+
+    A token with exactly one ``/`` becomes ``word.lower() + "/" + TAG[:2]``, kept only when
+    ``TAG[:2]`` is alphabetic (punctuation tags are dropped); other tokens are dropped; lines left
+    empty yield nothing. Lines are split on any whitespace (``str.split()``, as gensim), decoded as
+    strict UTF-8; .gz/.bz2 files are decompressed. Restartable.
+    """
+
+    def __init__(self, dirname):
+        self.dirname = os.fspath(dirname)
+        if not os.path.isdir(self.dirname):
+            raise NotADirectoryError(f"BrownCorpus: dirname {self.dirname!r} is not a folder")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        names = sorted(os.listdir(self.dirname))
+        for name in names:
+            path = os.path.join(self.dirname, name)
+            if not os.path.isfile(path):
+                continue
+            for lineno, line in enumerate(_iter_raw_lines(path), 1):
+                words = []
+                for token in decode_block(line, _name(path), lineno).split():
+                    parts = token.split("/")
+                    if len(parts) == 2 and parts[1][:2].isalpha():
+                        words.append(f"{parts[0].lower()}/{parts[1][:2]}")
+                if words:
+                    yield words
+
+
+def _iter_raw_lines(path) -> Iterator[bytes]:
+    with _ReadErrors(_name(path)), open_text(path) as f:
+        yield from f
+
+
 # --------------------------------------------------------------------------- encoding
 
 
