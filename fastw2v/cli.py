@@ -520,8 +520,7 @@ def load_vectors(path):
     try:
         kind = sniff_format(path)
         if kind == "native":
-            from .io import load_native_any
-            return load_native_any(path)
+            return KeyedVectors.load(path)   # a KeyedVectors file or a Word2Vec model's vectors
         return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
     except MemoryError:
         # Not training advice: the vectors a file holds do not fit (a corrupt file's lies are

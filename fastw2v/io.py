@@ -81,7 +81,7 @@ __all__ = [
     "VectorFileError", "TruncatedVectorFileError", "UndecodableVectorFileError",
     "open_maybe_compressed", "atomic_write",
     "read_word2vec_format", "write_word2vec_format", "read_vocab_counts", "write_vocab_counts",
-    "save_native", "load_native", "load_native_any", "sniff_format",
+    "save_native", "load_native", "check_finite_rows", "sniff_format",
     "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION",
 ]
 
@@ -1074,6 +1074,26 @@ def _load_from_zip(zf, f, path, mmap):
     return arrays, meta
 
 
+def check_finite_rows(matrix, path, name, keys=None, block_rows=1 << 16):
+    """Raise VectorFileError naming the first row of ``matrix`` holding NaN or infinity.
+
+    Native files are checked like word2vec files (whose readers refuse NaN/inf): a hand-edited or
+    corrupt file must not load and then answer queries with NaN. Checked by blocks of rows, so a
+    memory-mapped matrix needs no full-size temporary. Anything but a 2-D float or complex array is
+    left alone.
+    """
+    matrix = np.asarray(matrix)
+    if matrix.dtype.kind not in "fc" or matrix.ndim != 2:
+        return
+    for start in range(0, len(matrix), block_rows):
+        bad = ~np.isfinite(matrix[start:start + block_rows]).all(axis=1)
+        if bad.any():
+            row = start + int(np.flatnonzero(bad)[0])
+            word = f" (word {keys[row]!r})" if keys is not None and row < len(keys) else ""
+            raise VectorFileError(f"{path}: {name} row {row}{word} contains NaN or infinity",
+                                  path=path)
+
+
 def sniff_format(path):
     """Guess a vector file's format: ``"native"``, ``"binary"`` or ``"text"``.
 
@@ -1097,10 +1117,3 @@ def sniff_format(path):
     if len(first) == dim + 1 and all(_is_float(x) for x in first[1:]):
         return "text"
     return "binary"
-
-
-def load_native_any(path, mmap=None):
-    """Word vectors (a KeyedVectors) from a native KeyedVectors file or a native Word2Vec model file."""
-    from .keyedvectors import KeyedVectors
-
-    return KeyedVectors.load(path, mmap=mmap)

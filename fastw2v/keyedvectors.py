@@ -29,6 +29,7 @@ from numbers import Integral
 import numpy as np
 
 from . import io as _io
+from .io import check_finite_rows  # re-exported: its old home
 
 logger = logging.getLogger(__name__)
 
@@ -1151,25 +1152,6 @@ class KeyedVectors:
             padding_idx = self.get_index(padding_idx)
         weights = torch.from_numpy(np.array(self._vectors, copy=True))
         return torch.nn.Embedding.from_pretrained(weights, freeze=freeze, padding_idx=padding_idx)
-
-
-def check_finite_rows(matrix, path, name, keys=None, block_rows=1 << 16):
-    """Raise VectorFileError naming the first row of ``matrix`` holding NaN or infinity.
-
-    Native files are checked like word2vec files (whose readers refuse NaN/inf): a hand-edited or
-    corrupt file must not load and then answer queries with NaN. Checked by blocks of rows, so a
-    memory-mapped matrix needs no full-size temporary.
-    """
-    matrix = np.asarray(matrix)
-    if matrix.dtype.kind not in "fc" or matrix.ndim != 2:
-        return
-    for start in range(0, len(matrix), block_rows):
-        bad = ~np.isfinite(matrix[start:start + block_rows]).all(axis=1)
-        if bad.any():
-            row = start + int(np.flatnonzero(bad)[0])
-            word = f" (word {keys[row]!r})" if keys is not None and row < len(keys) else ""
-            raise _io.VectorFileError(f"{path}: {name} row {row}{word} contains NaN or infinity",
-                                      path=path)
 
 
 def _decode_keys(blob, offsets, path):

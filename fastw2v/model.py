@@ -30,8 +30,8 @@ from . import tables
 from .kernels import core as _core
 from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
 from .io import VectorFileError
+from .io import check_finite_rows as _check_finite_rows
 from .keyedvectors import KeyedVectors
-from .keyedvectors import check_finite_rows as _check_finite_rows
 from .vocab import EmptyCorpusError, Vocabulary, count_words
 from .vocab import effective_min_count as _effective_min_count
 

@@ -655,16 +655,17 @@ def test_sniff_format(tmp_path):
     assert fio.sniff_format(str(tmp_path / "glove.txt")) == "text"
 
 
-def test_load_native_any_reads_keyedvectors_and_model_files(tmp_path):
+def test_keyedvectors_load_reads_keyedvectors_and_model_files(tmp_path):
+    # (was fio.load_native_any, a wrapper of KeyedVectors.load that made io import keyedvectors)
     kv = random_kv(6, 3)
     kv.save(str(tmp_path / "kv.fw2v"))
-    assert fio.load_native_any(str(tmp_path / "kv.fw2v")).index_to_key == kv.index_to_key
+    assert KeyedVectors.load(str(tmp_path / "kv.fw2v")).index_to_key == kv.index_to_key
     # the layout fastw2v.model.Word2Vec.save writes: vocabulary in the metadata, counts as an array
     fio.save_native(str(tmp_path / "model.fw2v"),
                     {"vectors": kv.vectors, "syn1neg": np.zeros((6, 3), np.float32),
                      "syn1": np.zeros((0, 3), np.float32), "counts": np.arange(6, 0, -1)},
                     {"format": "fastw2v.Word2Vec", "version": 1, "index_to_key": kv.index_to_key})
-    wv = fio.load_native_any(str(tmp_path / "model.fw2v"), mmap="r")
+    wv = KeyedVectors.load(str(tmp_path / "model.fw2v"), mmap="r")
     assert wv.index_to_key == kv.index_to_key and np.array_equal(wv.vectors, kv.vectors)
     assert wv.get_vecattr("w0", "count") == 6
 
