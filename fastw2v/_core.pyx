@@ -115,8 +115,8 @@ def _fuses_multiply_add():
 #: ``-ffp-contract=off`` to every build, so this is False for every build it makes.
 MAY_FUSE_MULTIPLY_ADD = _fuses_multiply_add()
 
-#: Batch kernel modes (see TrainConfig).
-BATCH_MODES = ("exact", "shared_negatives")
+#: Batch kernel modes (see TrainConfig); their one home is fastw2v.tables.
+BATCH_MODES = tables.BATCH_MODES
 
 
 # ============================================================================ argument checks

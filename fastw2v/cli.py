@@ -141,6 +141,7 @@ class _DefaultsFormatter(argparse.HelpFormatter):
 
 def _build_parser():
     from . import __version__
+    from .tables import BATCH_MODES
 
     parser = _Parser(prog="fastw2v", description="Fast word2vec: train, query, evaluate, convert.",
                      epilog=_MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,7 +183,7 @@ def _build_parser():
                    help="random seed (initial vectors and every batch's random stream)")
     p.add_argument("--max-vocab-size", type=int, default=None, metavar="N",
                    help="prune the rarest words while counting to keep at most N (default: no limit)")
-    p.add_argument("--batch-mode", default="exact", choices=("exact", "shared_negatives"),
+    p.add_argument("--batch-mode", default="exact", choices=BATCH_MODES,
                    help="exact (word2vec.c semantics) or shared_negatives (skip-gram shares one "
                         "set of negatives per centre word: faster, not exact)")
     fmt = p.add_mutually_exclusive_group()

@@ -82,11 +82,18 @@ __all__ = [
     "open_maybe_compressed", "atomic_write",
     "read_word2vec_format", "write_word2vec_format", "read_vocab_counts", "write_vocab_counts",
     "save_native", "load_native", "check_finite_rows", "sniff_format",
-    "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION",
+    "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION", "KEYED_VECTORS_FORMAT", "KEYED_VECTORS_VERSION",
+    "WORD2VEC_FORMAT", "WORD2VEC_VERSION",
 ]
 
 NATIVE_CONTAINER = "fastw2v-native"
 NATIVE_CONTAINER_VERSION = 1
+#: The ``"format"`` (and its newest ``"version"``) in the metadata of the native files the package
+#: writes: ``KeyedVectors.save`` and ``Word2Vec.save`` (``KeyedVectors.load`` reads both kinds).
+KEYED_VECTORS_FORMAT = "fastw2v.KeyedVectors"
+KEYED_VECTORS_VERSION = 1
+WORD2VEC_FORMAT = "fastw2v.Word2Vec"
+WORD2VEC_VERSION = 1
 NATIVE_ALIGN = 64  # byte alignment of every array's data inside a native file
 _META_MEMBER = "meta.json"
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")

@@ -29,14 +29,14 @@ from numbers import Integral
 import numpy as np
 
 from . import io as _io
+from .io import KEYED_VECTORS_FORMAT as NATIVE_FORMAT, KEYED_VECTORS_VERSION as NATIVE_VERSION
+from .io import WORD2VEC_FORMAT as _WORD2VEC_FORMAT
 from .io import check_finite_rows  # re-exported: its old home
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["KeyedVectors", "principal_components"]
 
-NATIVE_FORMAT = "fastw2v.KeyedVectors"
-NATIVE_VERSION = 1
 SIF_A = 1e-3  # the smoothing constant a of SIF weights a / (a + p(w)) (Arora et al. 2017)
 ANALOGY_TOPN = 5  # candidates examined per analogy question, as in gensim
 _NORM_BLOCK = 1 << 16  # rows per block when computing norms (bounds the temporary)
@@ -1071,7 +1071,7 @@ class KeyedVectors:
         arrays, meta = _io.load_native(path, mmap=mmap)
         fmt = meta.get("format")
         try:
-            if fmt == "fastw2v.Word2Vec":  # a full model: its vocabulary lives in the metadata
+            if fmt == _WORD2VEC_FORMAT:  # a full model: its vocabulary lives in the metadata
                 keys = meta["index_to_key"] or []
                 check_finite_rows(arrays["vectors"], path, "vectors", keys)
                 kv = cls.from_arrays(keys, arrays["vectors"], arrays.get("counts"))

@@ -29,9 +29,11 @@ import numpy as np
 from . import tables
 from .kernels import core as _core
 from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
+from .io import WORD2VEC_FORMAT as NATIVE_FORMAT, WORD2VEC_VERSION as NATIVE_VERSION
 from .io import VectorFileError
 from .io import check_finite_rows as _check_finite_rows
 from .keyedvectors import KeyedVectors
+from .tables import BATCH_MODES
 from .vocab import EmptyCorpusError, Vocabulary, count_words
 from .vocab import effective_min_count as _effective_min_count
 
@@ -39,18 +41,17 @@ logger = logging.getLogger(__name__)
 
 #: Bytes of a corpus_file read per batch (about 50k words of English text).
 FILE_BATCH_BYTES = 1 << 18
-#: Training modes. "exact" keeps word2vec.c's sequential update semantics (the one the kernels are
-#: proven equal to the reference in); "shared_negatives" draws one set of negatives per centre word and
-#: shares it across the window (HogBatch, Ji et al. 2016), trading exactness for speed.
-BATCH_MODES = ("exact", "shared_negatives")
-NATIVE_FORMAT = "fastw2v.Word2Vec"
-NATIVE_VERSION = 1
+#: The constructor parameters gensim's Word2Vec and fastw2v's share (same names, same meaning).
+_GENSIM_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
+                  "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
+                  "epochs", "null_word", "sorted_vocab", "batch_words", "compute_loss",
+                  "max_final_vocab", "shrink_windows")
+#: The hyperparameters of a model, in the order ``save`` writes them: gensim's and fastw2v's own.
+#: The one list: ``_params()`` (what a model file holds) and ``_NATIVE_PARAMS`` (all a model file
+#: may set on load) are made from it.
+_PARAM_NAMES = _GENSIM_PARAMS + ("batch_mode", "exact_sigmoid")
 #: The hyperparameters a native model file may set (what Word2Vec.save writes): nothing else.
-_NATIVE_PARAMS = frozenset((
-    "vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed", "workers",
-    "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs", "null_word",
-    "sorted_vocab", "batch_words", "compute_loss", "max_final_vocab", "shrink_windows", "batch_mode",
-    "exact_sigmoid"))
+_NATIVE_PARAMS = frozenset(_PARAM_NAMES)
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
 #: bytes, train() copies them at the start of every epoch and restores that copy if the epoch
 #: diverges (measured: a memcpy at several GB/s, i.e. ~50 ms per epoch at this size); larger models
@@ -840,11 +841,7 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ migration from / to gensim
 
-    #: The constructor parameters gensim's Word2Vec and fastw2v's share (same names, same meaning).
-    _GENSIM_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
-                      "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
-                      "cbow_mean", "epochs", "null_word", "sorted_vocab", "batch_words",
-                      "compute_loss", "max_final_vocab", "shrink_windows")
+    _GENSIM_PARAMS = _GENSIM_PARAMS   # (also on the class, where it was first defined)
 
     @classmethod
     def from_gensim(cls, model, **overrides):
@@ -1058,15 +1055,8 @@ class Word2Vec:
         return model
 
     def _params(self):
-        return {"vector_size": self.vector_size, "alpha": self.alpha, "window": self.window,
-                "min_count": self.min_count, "max_vocab_size": self.max_vocab_size,
-                "sample": self.sample, "seed": self.seed, "workers": self.workers,
-                "min_alpha": self.min_alpha, "sg": self.sg, "hs": self.hs, "negative": self.negative,
-                "ns_exponent": self.ns_exponent, "cbow_mean": self.cbow_mean, "epochs": self.epochs,
-                "null_word": self.null_word, "sorted_vocab": self.sorted_vocab,
-                "batch_words": self.batch_words, "compute_loss": self.compute_loss,
-                "max_final_vocab": self.max_final_vocab, "shrink_windows": self.shrink_windows,
-                "batch_mode": self.batch_mode, "exact_sigmoid": self.exact_sigmoid}
+        """The hyperparameters (``_PARAM_NAMES``) as ``{name: value}``: what a model file holds."""
+        return {name: getattr(self, name) for name in _PARAM_NAMES}
 
     def __repr__(self):
         size = len(self.vocab) if self.vocab is not None else 0

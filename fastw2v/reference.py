@@ -18,9 +18,9 @@ The module also re-exports the NumPy layers of the design notes from ``fastw2v.l
 import numpy as np
 
 from . import tables
-from .tables import (
-    KEEP_ALWAYS, RNG_GOLDEN, RNG_MASK, RNG_MIX1, RNG_MIX2, RNG_MULT, exact_log_sigmoid, exact_sigmoid,
-    table_log_sigmoid, table_sigmoid,
+from .tables import (  # BATCH_MODES is re-exported: part of the API mirrored from _core
+    BATCH_MODES, KEEP_ALWAYS, RNG_GOLDEN, RNG_MASK, RNG_MIX1, RNG_MIX2, RNG_MULT, exact_log_sigmoid,
+    exact_sigmoid, table_log_sigmoid, table_sigmoid,
 )
 
 __all__ = [
@@ -28,9 +28,6 @@ __all__ = [
     "TrainConfig", "train_batch", "BATCH_MODES", "table_sigmoid", "table_log_sigmoid",
 ]
 
-#: Batch kernel modes: "exact" (word2vec.c's draw order) and "shared_negatives" (skip-gram draws
-#: one set of negatives per centre word and reuses it across the window).
-BATCH_MODES = ("exact", "shared_negatives")
 
 _LANES = 8
 

@@ -2,7 +2,8 @@
 
 Everything here is the single home of a constant of the kernel contract (docs/architecture.md):
 the sigmoid table geometry and its error bounds, the random generator's constants, the
-subsampling keep thresholds and the alias (Vose) table of the negative-sampling distribution.
+subsampling keep thresholds, the alias (Vose) table of the negative-sampling distribution and the
+batch kernel's modes.
 ``_core`` checks at import that its C copies of these constants agree with this module.
 """
 import math
@@ -11,12 +12,18 @@ import numpy as np
 
 __all__ = [
     "SIGMOID_TABLE_SIZE", "SIGMOID_MAX", "SIGMOID_SCALE", "SIGMOID_MAX_ABS_ERROR",
-    "LOG_SIGMOID_MAX_ABS_ERROR", "KEEP_ALWAYS", "ALIAS_FULL",
+    "LOG_SIGMOID_MAX_ABS_ERROR", "KEEP_ALWAYS", "ALIAS_FULL", "BATCH_MODES",
     "RNG_GOLDEN", "RNG_MIX1", "RNG_MIX2", "RNG_MULT", "RNG_MASK", "RNG_STREAM_STRIDE",
     "sigmoid_table", "log_sigmoid_table", "table_index", "table_sigmoid", "table_log_sigmoid",
     "exact_sigmoid", "exact_log_sigmoid", "keep_thresholds", "noise_distribution",
     "build_alias_table", "worker_seed", "batch_seed",
 ]
+
+#: Modes of the batch kernel (``TrainConfig(batch_mode=...)``, ``Word2Vec(batch_mode=...)``):
+#: "exact" keeps word2vec.c's sequential update semantics (the one the kernels are proven equal to
+#: the reference in); "shared_negatives" makes skip-gram draw one set of negatives per centre word and
+#: share it across the window (HogBatch, Ji et al. 2016), trading exactness for speed.
+BATCH_MODES = ("exact", "shared_negatives")
 
 # ----------------------------------------------------------------------------- sigmoid tables
 

@@ -135,3 +135,41 @@ def test_no_import_circle_in_the_package():
 def test_io_imports_nothing_above_it():
     # file formats are the bottom of the house: io may use no other module of the package
     assert import_graph()["fastw2v.io"] == set()
+
+
+def _literal_homes(predicate):
+    """Modules (``*.py``) holding a literal (string constant or tuple of constants) that
+    ``predicate`` accepts."""
+    homes = set()
+    for module, path in _modules().items():
+        if not path.endswith(".py"):
+            continue
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), filename=path)
+        for node in ast.walk(tree):
+            try:
+                value = ast.literal_eval(node) if isinstance(node, (ast.Constant, ast.Tuple)) else None
+            except ValueError:
+                continue
+            if value is not None and predicate(value):
+                homes.add(module)
+    return homes
+
+
+def test_one_home_per_constant():
+    # STYLE: one home per constant. Adding a batch mode or renaming a file format is one edit.
+    from fastw2v import _core, io, keyedvectors, kernels, model, reference, tables
+
+    assert _literal_homes(lambda v: v == tables.BATCH_MODES) == {"fastw2v.tables"}
+    for module in (_core, kernels.core, reference, model):
+        assert module.BATCH_MODES is tables.BATCH_MODES, module.__name__
+    formats = {io.KEYED_VECTORS_FORMAT, io.WORD2VEC_FORMAT}
+    assert _literal_homes(lambda v: v in formats if isinstance(v, str) else False) == {"fastw2v.io"}
+    assert keyedvectors.NATIVE_FORMAT == io.KEYED_VECTORS_FORMAT
+    assert model.NATIVE_FORMAT == io.WORD2VEC_FORMAT
+    assert _literal_homes(lambda v: v == tables.RNG_STREAM_STRIDE and type(v) is int) == {
+        "fastw2v.tables"}
+    # the hyperparameters: one list, from which what save() writes and what load() accepts come
+    assert model._NATIVE_PARAMS == frozenset(model._PARAM_NAMES)
+    assert model._PARAM_NAMES[:len(model._GENSIM_PARAMS)] == model._GENSIM_PARAMS
+    assert list(model.Word2Vec()._params()) == list(model._PARAM_NAMES)
