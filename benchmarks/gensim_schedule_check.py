@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from fastw2v import Word2Vec  # noqa: E402
+from fastw2v import engine as _engine  # noqa: E402
 from fastw2v import model as _model  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def main():
     if "sequential" in emulate:
         _model.file_partitions = _sequential
     if "schedule" in emulate:
-        _model._alpha_schedule = _per_worker_schedule(args.workers)
+        _engine.alpha_schedule = _per_worker_schedule(args.workers)
     alpha = 0.025 if args.sg else 0.05   # compare.py's settings
     settings = dict(vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=args.sg,
                     workers=args.workers, epochs=args.epochs, alpha=alpha, min_alpha=alpha * 1e-4,

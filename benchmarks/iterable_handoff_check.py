@@ -5,7 +5,7 @@ encodes batches in Python, holding the GIL, while the workers train without it; 
 the GIL for a moment after every call (to hand in its result and take the next batch), and waits
 for it while the reader holds it. On a machine with as many cores as workers those waits leave a
 core idle. The trainer therefore lets a worker take the batches already queued behind the one it
-takes and train them in one call (``fastw2v.model.MERGE_BATCHES``). This script trains one epoch of
+takes and train them in one call (``fastw2v.engine.MERGE_BATCHES``). This script trains one epoch of
 skip-gram with ``--workers`` workers over ``fastw2v.corpus.LineSentence`` with batches handed over
 one by one (``MERGE_BATCHES = 1``) and merged (the default), and over ``corpus_file`` for comparison,
 each run in a fresh process, interleaved, ``--repeats`` times, ``batch_words`` at its default. Every
@@ -36,10 +36,11 @@ def idle_seconds():
 
 def run_once(args):
     from fastw2v import Word2Vec
+    from fastw2v import engine
     from fastw2v import model as model_module
     from fastw2v.corpus import LineSentence
     if args.run_mode == "one-by-one":
-        model_module.MERGE_BATCHES = 1
+        engine.MERGE_BATCHES = 1
     kernel, calls = model_module._core, []
 
     def counted(*a):

@@ -1,8 +1,9 @@
 """Word2Vec: gensim-4-compatible training API over the Cython core.
 
-Validation happens here, before any thread starts; the training loop feeds batches of int32 word ids
-to ``fastw2v._core.train_batch`` from ``workers`` Python threads (the kernel releases the GIL for the
-whole batch, so the threads train concurrently, Hogwild-style, on shared weight arrays).
+Validation happens here, before any thread starts; every epoch is then one call of the epoch engine
+(``fastw2v.engine.run_epoch``), which feeds batches of int32 word ids to the kernels' ``train_batch``
+from ``workers`` Python threads (the kernel releases the GIL for the whole batch, so the threads
+train concurrently, Hogwild-style, on shared weight arrays).
 
 Determinism: every batch draws its random numbers from its own stream, seeded by
 ``tables.batch_seed(seed, epoch, batch index)`` (the epoch counted over the model's life), whichever
@@ -10,7 +11,7 @@ worker trains it. So with ``workers=1`` and a fixed ``seed`` two runs give bitwi
 a corpus of one batch does so for any ``workers``, and with several batches and ``workers > 1`` the
 only run-to-run difference is the interleaving of lock-free updates, as in word2vec.c and gensim
 (and, for iterable input, which queued batches a worker merges into one call: a merged call
-continues the stream of its first batch; see MERGE_BATCHES).
+continues the stream of its first batch; see ``engine.MERGE_BATCHES``).
 """
 import datetime
 import logging
@@ -18,15 +19,13 @@ import math
 import numbers
 import os
 import platform
-import queue
 import sys
-import threading
 import time
 import warnings
 
 import numpy as np
 
-from . import tables
+from . import engine, tables
 from .kernels import core as _core
 from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
 from .io import WORD2VEC_FORMAT as NATIVE_FORMAT, WORD2VEC_VERSION as NATIVE_VERSION
@@ -36,6 +35,20 @@ from .keyedvectors import KeyedVectors
 from .tables import BATCH_MODES
 from .vocab import EmptyCorpusError, Vocabulary, count_words
 from .vocab import effective_min_count as _effective_min_count
+
+# The epoch engine's names, importable from here as before it had a module of its own (a
+# monkeypatch must target fastw2v.engine: these are copies of its bindings).
+from .engine import (  # noqa: F401
+    DIVERGENCE_PROBE_ROWS, DIVERGENCE_SNAPSHOT_MAX_BYTES, MERGE_BATCHES, MERGE_WORDS,
+    TrainingDivergedError, _WORKER_POLL_SECONDS, _Flag, _NoProgress, _close, _drain, _finite_rows,
+    _merged, _progress_bar, _start, _stop_workers, _take_credit, _wait_until_left,
+)
+from .engine import DivergenceProbe as _DivergenceProbe  # noqa: F401
+from .engine import EpochStats as _EpochStats  # noqa: F401
+from .engine import WeightSnapshot as _WeightSnapshot  # noqa: F401
+from .engine import all_finite as _all_finite  # noqa: F401
+from .engine import alpha_schedule as _alpha_schedule  # noqa: F401
+from .engine import run_epoch as _run_epoch  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -52,34 +65,9 @@ _GENSIM_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size
 _PARAM_NAMES = _GENSIM_PARAMS + ("batch_mode", "exact_sigmoid")
 #: The hyperparameters a native model file may set (what Word2Vec.save writes): nothing else.
 _NATIVE_PARAMS = frozenset(_PARAM_NAMES)
-#: Divergence recovery: when the trained weights (input + output matrices) take at most this many
-#: bytes, train() copies them at the start of every epoch and restores that copy if the epoch
-#: diverges (measured: a memcpy at several GB/s, i.e. ~50 ms per epoch at this size); larger models
-#: are instead marked diverged (queries and train() raise) rather than doubling their memory.
-DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
-#: Rows of the weights checked for finiteness after every batch (docs/reliability.md): up to this
-#: many of the batch's input rows, and the output rows most often touched (the most frequent words'
-#: negative-sampling rows, the hierarchical-softmax nodes nearest the root). The full matrices are
-#: checked at the end of every epoch.
-DIVERGENCE_PROBE_ROWS = 256
-#: Iterable input with several workers: a worker that takes a batch also takes up to MERGE_BATCHES - 1
-#: batches already waiting behind it and trains them in one call, as long as MERGE_WORDS covers
-#: that many batch_words (so the queue, which holds room for the merged calls, stays bounded in
-#: words; batches of 50k words or more are not merged). Every call needs the GIL, which the reader
-#: holds while it encodes, so fewer calls mean fewer waits (machine idle CPU on 2 cores 0.44-0.50 ->
-#: 0.20-0.26 s per epoch of the dev corpus, benchmarks/iterable_handoff_check.py). With the default
-#: batch_words a merged call holds up to 50k words, about a corpus_file batch.
-MERGE_BATCHES = 5
-MERGE_WORDS = 50_000
 #: estimate_memory: bytes per word of a vocabulary it has not seen (the str object, ~10 characters).
 ESTIMATED_WORD_BYTES = 60
-#: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
-#: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
-_WORKER_POLL_SECONDS = 0.05
 
-
-class TrainingDivergedError(FloatingPointError):
-    """Training produced a non-finite loss or weights: the learning rate is too high."""
 
 
 __all__ = ["Word2Vec", "TrainingDivergedError", "EmptyCorpusError"]
@@ -107,17 +95,6 @@ def _check_callbacks(callbacks):
         raise TypeError(f"callbacks must be a list or tuple of callback objects, got "
                         f"{type(callbacks).__name__}; wrap a single callback in a list")
     return tuple(callbacks)
-
-
-class _NoProgress:
-    def update(self, n):
-        pass
-
-    def set_postfix_str(self, s, refresh=True):
-        pass
-
-    def close(self):
-        pass
 
 
 def _check_int(name, value, minimum, maximum=None, allow_none=False):
@@ -484,13 +461,11 @@ class Word2Vec:
             logger.warning("Effective 'alpha' higher than previous training cycles")
 
         config = self._make_config()
-        probe = _DivergenceProbe(config, self.vocab.counts)
-        snapshot = _WeightSnapshot.maybe(config)
+        probe = engine.DivergenceProbe(config, self.vocab.counts)
+        snapshot = engine.WeightSnapshot.maybe(config)
         self.compute_loss = self.compute_loss or bool(compute_loss)
 
-        merge = 1   # batches a worker may train in one call (MERGE_BATCHES)
-        if corpus_file is None and self.workers > 1:
-            merge = max(1, min(MERGE_BATCHES, MERGE_WORDS // self.batch_words))
+        merge = engine.merge_limit(self.workers, self.batch_words, from_file=corpus_file is not None)
 
         on_batch = _batch_hooks(callbacks, self)
         _call(callbacks, "on_train_begin", self)
@@ -503,13 +478,13 @@ class Word2Vec:
                 if snapshot is not None:
                     snapshot.take()
                 batches = self._batches(corpus_iterable, corpus_file)
-                alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
+                alpha_at = engine.alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
                 seeds = _BatchSeeds(self.seed, self.epochs_trained)
                 try:
-                    stats = _run_epoch(config, seeds, batches, alpha_at, self.workers, queue_factor,
-                                       show_progress, report_delay, epoch, expected_words, probe,
-                                       merge, on_batch)
-                    if not (math.isfinite(stats.loss) and _all_finite(config)):
+                    stats = engine.run_epoch(config, seeds, batches, alpha_at, self.workers,
+                                             queue_factor, show_progress, report_delay, epoch,
+                                             expected_words, probe, merge, on_batch)
+                    if not (math.isfinite(stats.loss) and engine.all_finite(config)):
                         raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
                 except TrainingDivergedError as exc:
                     self._handle_divergence(exc, epoch, start_alpha, snapshot)
@@ -526,7 +501,7 @@ class Word2Vec:
                 _call(callbacks, "on_epoch_end", self)
         finally:
             # Also on KeyboardInterrupt or a callback's exception: the workers have stopped (see
-            # _run_epoch) and the weights are finite; an interrupted epoch is not counted, so
+            # engine.run_epoch) and the weights are finite; an interrupted epoch is not counted, so
             # training it again draws the same per-batch streams.
             self.total_train_time += time.perf_counter() - start
             self.wv.invalidate_norms()   # the kernels wrote into wv.vectors in place
@@ -1154,369 +1129,3 @@ def _round_robin(iterators):
                 error = error or exc
         if error is not None:
             raise error
-
-
-def _start(thread):
-    """``thread.start()``, reporting a KeyboardInterrupt as one. Thread.start waits on a
-    threading.Event; a KeyboardInterrupt landing just before that wait re-takes its lock surfaces
-    as ``RuntimeError("release unlocked lock")`` with the interrupt as its context."""
-    try:
-        thread.start()
-    except RuntimeError as exc:
-        if isinstance(exc.__context__, KeyboardInterrupt):
-            raise exc.__context__ from None
-        raise
-
-
-def _close(iterator):
-    close = getattr(iterator, "close", None)
-    if close is not None:
-        close()
-
-
-def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):
-    """Learning rate as a function of raw words done in this epoch: linear over all epochs."""
-    def alpha_at(words_done):
-        progress = (epoch + min(words_done / expected_words, 1.0)) / max(epochs, 1)
-        return start_alpha - (start_alpha - end_alpha) * progress
-    return alpha_at
-
-
-class _EpochStats:
-    def __init__(self):
-        self.effective_words = 0
-        self.raw_words = 0
-        self.loss = 0.0
-        self.seconds = 0.0
-
-
-def _merged(job, jobs, max_batches, reserve, on_take=None):
-    """``job`` and up to ``max_batches - 1`` jobs waiting behind it in ``jobs`` (never waiting for
-    more, and leaving ``reserve`` of them for the other workers), as one job: tokens and sentence
-    offsets concatenated, the learning rate from the first job's start to the last one's end (the
-    kernel interpolates it per sentence, as within one batch). Returns ``(job, stop_after)``;
-    ``stop_after`` when a stop sentinel was taken. ``on_take()`` is called for each job taken."""
-    parts = [job]
-    stop_after = False
-    while len(parts) < max_batches and jobs.qsize() > reserve:
-        try:
-            nxt = jobs.get_nowait()
-        except queue.Empty:
-            break
-        if nxt is None:
-            stop_after = True
-            break
-        if on_take is not None:
-            on_take()
-        parts.append(nxt)
-    if len(parts) == 1:
-        return job, stop_after
-    tokens = np.concatenate([p[0] for p in parts])
-    starts = np.cumsum([len(p[0]) for p in parts])   # where each later job's tokens begin
-    offsets = np.concatenate([parts[0][1]] + [p[1][1:] + start for p, start in zip(parts[1:], starts)])
-    # the first job's seed (and anything else it carries) goes with the merged job
-    return (tokens, offsets, parts[0][2], parts[-1][3]) + tuple(parts[0][4:]), stop_after
-
-
-def _run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
-               epoch, expected_words, probe=None, merge_batches=1, on_batch=None):
-    """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
-
-    Batch b (counted in reading order) trains with its own random stream ``Rng(seeds(b))``, whichever
-    worker takes it. ``on_batch``: None or ``(begin, end)`` functions a worker calls around every
-    call it trains (the callbacks' on_batch_begin / on_batch_end).
-
-    With ``merge_batches`` > 1, a worker trains the batch it takes together with up to that many - 1
-    already queued behind it (``_merged``; for iterable input, see MERGE_BATCHES), and the queue
-    holds ``merge_batches`` times as many batches.
-
-    Every worker keeps its own float64 loss and word tallies (no shared counters); they are summed at
-    the end. After each batch a worker checks the batch's loss and ``probe`` rows of the weights for
-    finiteness (TrainingDivergedError). An exception in the reader (e.g. KeyboardInterrupt from the
-    corpus or a signal) or in a worker stops all threads, each after its current batch, and the
-    workers are joined before it propagates.
-    """
-    # Lock-free handoff: C-implemented SimpleQueues, never a queue.Queue or threading.Event, whose
-    # Python-level locking a KeyboardInterrupt landing in this thread at the wrong bytecode can
-    # leave held (a worker would then block on it forever). The queue is bounded by credits: the
-    # reader takes one per batch it queues, a worker gives it back when it takes the batch.
-    jobs = queue.SimpleQueue()
-    credits = queue.SimpleQueue()
-    for _ in range(max(1, queue_factor * workers * merge_batches)):
-        credits.put(True)
-    tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
-    errors = []
-    stop = _Flag()
-    # The stop protocol (_stop_workers) relies on these two flags per worker, not on
-    # Thread.is_alive(): entered[t] is set when worker t begins (before it checks the stop flag),
-    # left[t] when it has left the kernel for good. Plain list stores: atomic under the GIL, and
-    # nothing the calling thread does to wait on them can be undone by a KeyboardInterrupt.
-    entered = [False] * workers
-    left = [False] * workers
-
-    def work(t):
-        entered[t] = True
-        try:
-            if stop.is_set():
-                return
-            _work(t)
-        finally:
-            left[t] = True
-
-    def _work(t):
-        tally = tallies[t]
-        while True:
-            try:
-                job = jobs.get(timeout=_WORKER_POLL_SECONDS)
-            except queue.Empty:
-                if stop.is_set():
-                    return
-                continue
-            if job is None or stop.is_set():
-                return
-            credits.put(True)
-            stop_after = False
-            if merge_batches > 1:
-                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1,
-                                          on_take=lambda: credits.put(True))
-            tokens, offsets, a0, a1, seed = job
-            try:
-                if on_batch is not None:
-                    on_batch[0]()
-                kept, loss = _core.train_batch(config, _core.Rng(seed), tokens, offsets, a0, a1)
-                if on_batch is not None:
-                    on_batch[1]()
-                if not math.isfinite(loss):
-                    raise TrainingDivergedError(f"non-finite loss in a batch at learning rate {a0:.4g}")
-                if probe is not None and not probe.finite(tokens):
-                    raise TrainingDivergedError(
-                        f"non-finite weights after a batch at learning rate {a0:.4g}")
-            except BaseException as exc:  # reported to the reader thread, which re-raises
-                errors.append(exc)
-                stop.set()
-                return
-            tally[0] += kept
-            tally[1] += loss
-            if stop_after:
-                return
-
-    threads = [threading.Thread(target=work, args=(t,), name=f"fastw2v-worker-{t}", daemon=True)
-               for t in range(workers)]
-    stats = _EpochStats()
-    bar = _progress_bar(show_progress, epoch, expected_words)
-    start = last_report = time.perf_counter()
-    raw_done = 0
-    finished = False
-    interrupted = None
-    try:
-        for thread in threads:
-            _start(thread)
-        for index, batch in enumerate(batches):
-            if stop.is_set():
-                break
-            a0 = alpha_at(raw_done)
-            raw_done += batch.raw_words
-            a1 = alpha_at(raw_done)
-            if len(batch.tokens) and _take_credit(credits, stop):
-                jobs.put((batch.tokens, batch.offsets, a0, a1, seeds(index)))
-            now = time.perf_counter()
-            due = now - last_report >= report_delay
-            if due or index == 0:   # the bar shows the same fields from its first update on
-                loss = sum(t[1] for t in tallies)
-                rate = raw_done / max(now - start, 1e-9)
-                bar.set_postfix_str(f"alpha={a1:.5f} loss={loss:.4g} {rate:,.0f} words/s", refresh=False)
-            bar.update(batch.raw_words)
-            if due:
-                last_report = now
-                if not show_progress:
-                    logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s, alpha %.5f",
-                                epoch + 1, 100.0 * raw_done / expected_words, rate, a1)
-        finished = True
-    finally:
-        # (entering a finally block and a try block runs no eval-breaker check, so a
-        # KeyboardInterrupt cannot land between here and the retry loop)
-        while True:
-            try:
-                interrupted = _stop_workers(threads, entered, left, jobs, stop,
-                                            drain=stop.is_set() or not finished) or interrupted
-                break
-            except KeyboardInterrupt as exc:   # landed before _stop_workers' own guard
-                interrupted = exc
-                finished = False
-        # Close the batch generators now, in this frame, rather than leave them to the garbage
-        # collector: a KeyboardInterrupt raised in a finalizer would only be printed and lost.
-        while True:
-            try:
-                _close(batches)
-                break
-            except KeyboardInterrupt as exc:   # (a closed generator closes as a no-op next time)
-                interrupted = exc
-        bar.close()
-    if errors:
-        raise errors[0]
-    if interrupted is not None:   # a second Ctrl-C while the workers were being stopped
-        raise interrupted
-    stats.seconds = time.perf_counter() - start
-    stats.raw_words = raw_done
-    stats.effective_words = int(sum(t[0] for t in tallies))
-    stats.loss = float(sum(t[1] for t in tallies))
-    return stats
-
-
-def _stop_workers(threads, entered, left, jobs, stop, drain):
-    """Stop every worker and wait until each has left the kernel and ended; returns a
-    KeyboardInterrupt that arrived meanwhile (or None). Idempotent: safe to call again if a
-    KeyboardInterrupt escapes it before its guard.
-
-    Normal end: one sentinel per worker, queued after the last batch. Interruption (``drain``): the
-    stop flag is set and the queue emptied; each worker ends after its current batch (workers poll
-    the flag every _WORKER_POLL_SECONDS). A KeyboardInterrupt during any step switches to the
-    interruption path and is held back until every worker has ended, so that none outlives
-    train(). The wait is on the workers' own ``left`` flags, never on ``Thread.is_alive()``
-    (after an interrupted ``join()`` Python 3.11 can report a running thread as ended); a worker
-    that had not begun when the stop flag was set (``entered``) sees the flag and trains nothing.
-    """
-    pending = None
-    while True:
-        try:
-            if drain:
-                stop.set()
-                _drain(jobs)
-            else:
-                for _ in threads:
-                    jobs.put(None)
-                for thread in threads:   # (exact and without polling; an interrupt -> drain)
-                    thread.join()
-            _wait_until_left(entered, left, everyone=not drain)
-            break
-        except KeyboardInterrupt as exc:
-            pending = exc
-            drain = True
-    for thread in threads:   # every started worker has left; let its thread finish
-        while True:
-            try:
-                if thread.ident is not None:
-                    thread.join()
-                break
-            except KeyboardInterrupt as exc:
-                pending = exc
-    return pending
-
-
-def _wait_until_left(entered, left, everyone):
-    """Sleep until every worker has left the kernel: all of them (``everyone``: the normal end,
-    where each one will take a sentinel), or, once the stop flag is set, those that have begun."""
-    delay = 0.0002
-    while not all(left[t] or not (everyone or entered[t]) for t in range(len(left))):
-        time.sleep(delay)
-        delay = min(2 * delay, 0.005)
-
-
-class _Flag:
-    """The stop flag the workers poll: a plain attribute (a threading.Event takes a lock to set)."""
-
-    __slots__ = ("_set",)
-
-    def __init__(self):
-        self._set = False
-
-    def set(self):
-        self._set = True
-
-    def is_set(self):
-        return self._set
-
-
-def _take_credit(credits, stop):
-    """Wait for room in the job queue; False if the stop flag is set first."""
-    while True:
-        try:
-            return credits.get(timeout=0.1)
-        except queue.Empty:
-            if stop.is_set():
-                return False
-
-
-def _drain(jobs):
-    try:
-        while True:
-            jobs.get_nowait()
-    except queue.Empty:
-        pass
-
-
-def _finite_rows(matrix, rows):
-    # float64 sum of float32 values: NaN/inf propagate, finite values cannot overflow
-    with np.errstate(invalid="ignore", over="ignore"):   # (inf - inf is the answer, not a warning)
-        return math.isfinite(matrix.take(rows, axis=0).sum(dtype=np.float64))
-
-
-def _all_finite(config, block_rows=1 << 16):
-    """Every trained weight finite (checked by row blocks, to bound the temporary memory)."""
-    for matrix in (config.W_in, config.W_out, config.W_hs):
-        for start in range(0, len(matrix), block_rows):
-            if not np.isfinite(matrix[start:start + block_rows]).all():
-                return False
-    return True
-
-
-class _DivergenceProbe:
-    """The per-batch finiteness check: a few hundred rows, so it costs well under 1% of a batch.
-
-    A non-finite value spreads through every update that reads it: a NaN input row poisons the output
-    rows it trains against (always including the most frequent words' negative-sampling rows and the
-    HS nodes nearest the root), and a NaN output row poisons the input rows of the batch. Checking a
-    sample of the batch's input rows plus those hot output rows therefore sees a divergence in the
-    batch where it happens; the full check at the end of each epoch backs it up.
-    """
-
-    def __init__(self, config, counts, n_rows=None):
-        n_rows = DIVERGENCE_PROBE_ROWS if n_rows is None else n_rows
-        self.n_rows = n_rows
-        self.W_in = config.W_in
-        self.checks = []
-        if config.negative and len(config.W_out):
-            hot = np.argsort(-np.asarray(counts), kind="stable")[:max(1, n_rows // 4)]
-            self.checks.append((config.W_out, hot.astype(np.int64)))
-        if config.hs and len(config.W_hs):
-            root_side = np.arange(max(0, len(config.W_hs) - max(1, n_rows // 4)), len(config.W_hs))
-            self.checks.append((config.W_hs, root_side))
-
-    def finite(self, tokens):
-        step = max(1, len(tokens) // self.n_rows)
-        if len(tokens) and not _finite_rows(self.W_in, tokens[::step]):
-            return False
-        return all(_finite_rows(matrix, rows) for matrix, rows in self.checks)
-
-
-class _WeightSnapshot:
-    """A copy of the trained weights, taken at each epoch start (the random streams are functions
-    of the epoch and batch, so they need no copy)."""
-
-    def __init__(self, weights):
-        self.weights = weights
-        self.copies = [np.empty_like(w) for w in weights]
-
-    @classmethod
-    def maybe(cls, config):
-        weights = [w for w in (config.W_in, config.W_out, config.W_hs) if w.size]
-        if sum(w.nbytes for w in weights) > DIVERGENCE_SNAPSHOT_MAX_BYTES:
-            return None
-        return cls(weights)
-
-    def take(self):
-        for copy, weights in zip(self.copies, self.weights):
-            np.copyto(copy, weights)
-
-    def restore(self):
-        # In place: wv.vectors, syn1neg and syn1 stay the same array objects.
-        for copy, weights in zip(self.copies, self.weights):
-            np.copyto(weights, copy)
-
-
-def _progress_bar(show, epoch, expected_words):
-    if not show:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-    return tqdm(total=expected_words, unit="word", unit_scale=True, desc=f"epoch {epoch + 1}",
-                leave=False)

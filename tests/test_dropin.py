@@ -292,7 +292,7 @@ def test_gensims_warnings(caplog):
 
 
 def test_progress_bar_shows_the_same_fields_from_the_first_update(monkeypatch):
-    from fastw2v import model as model_module
+    from fastw2v import engine
     postfixes = []
 
     class Bar:
@@ -303,7 +303,7 @@ def test_progress_bar_shows_the_same_fields_from_the_first_update(monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setattr(model_module, "_progress_bar", lambda *args: Bar())
+    monkeypatch.setattr(engine, "_progress_bar", lambda *args: Bar())
     Word2Vec(SENTENCES[:50], progress=True, **{**SMALL, "epochs": 3})
     assert len(postfixes) >= 3                     # every epoch, even one shorter than report_delay
     assert all(("alpha=" in p and "loss=" in p and "words/s" in p) for p in postfixes)

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from fastw2v import KeyedVectors, Word2Vec
+from fastw2v import engine
 from fastw2v import model as model_module
 from fastw2v.model import TrainingDivergedError
 from planted import planted_corpus
@@ -185,7 +186,7 @@ def test_exception_in_a_worker(monkeypatch):
 def test_second_interrupt_while_stopping_the_workers(monkeypatch):
     """Ctrl-C pressed again during cleanup (here: while the queue is drained, then while a worker
     is joined) must not leave worker threads running after train() returns."""
-    real_drain, real_join = model_module._drain, threading.Thread.join
+    real_drain, real_join = engine._drain, threading.Thread.join
     hits = {"drain": 0, "join": 0}
 
     def interrupted_drain(jobs):
@@ -202,7 +203,7 @@ def test_second_interrupt_while_stopping_the_workers(monkeypatch):
 
     corpus = FailingCorpus(SENTENCES)
     model = built(corpus)
-    monkeypatch.setattr(model_module, "_drain", interrupted_drain)
+    monkeypatch.setattr(engine, "_drain", interrupted_drain)   # (the epoch engine's own binding)
     monkeypatch.setattr(threading.Thread, "join", interrupted_join)
     with pytest.raises(KeyboardInterrupt):
         model.train(corpus, total_examples=len(SENTENCES), epochs=3)
@@ -322,7 +323,7 @@ def test_nan_weights_hidden_from_the_table_loss_are_caught_per_batch(monkeypatch
 
 
 def test_large_model_is_marked_diverged_instead(monkeypatch, tmp_path):
-    monkeypatch.setattr(model_module, "DIVERGENCE_SNAPSHOT_MAX_BYTES", 0)
+    monkeypatch.setattr(engine, "DIVERGENCE_SNAPSHOT_MAX_BYTES", 0)
     model = built(workers=2)
     with pytest.raises(TrainingDivergedError, match="marked diverged"):
         model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1, start_alpha=1e30)
@@ -347,7 +348,7 @@ def test_large_model_is_marked_diverged_instead(monkeypatch, tmp_path):
 
 def test_probe_cost_is_a_few_hundred_rows():
     model = built()
-    probe = model_module._DivergenceProbe(model._make_config(), model.vocab.counts)
+    probe = engine.DivergenceProbe(model._make_config(), model.vocab.counts)
     tokens = np.arange(10_000, dtype=np.int32) % len(model.wv)
     assert len(tokens[::max(1, len(tokens) // probe.n_rows)]) <= probe.n_rows + 1
     assert sum(len(rows) for _, rows in probe.checks) <= probe.n_rows
