@@ -153,7 +153,7 @@ def _build_parser():
                        description="Train word vectors on a corpus file and write them in word2vec's "
                                    "format. Options are gensim's Word2Vec parameters, with its "
                                    "defaults.")
-    p.add_argument("input", help="corpus: one sentence per line, space-separated; .gz/.bz2 ok; - for stdin")
+    p.add_argument("input", help="corpus: one sentence per line, space-separated; .gz/.bz2/.xz ok; - for stdin")
     p.add_argument("-o", "--output", required=True, help="where to write the word vectors (required)")
     p.add_argument("--vector-size", type=int, default=100, metavar="N",
                    help="dimensions of the word vectors")
@@ -531,8 +531,10 @@ def load_vectors(path):
 
 
 def _format_from_extension(path):
+    from .io import _COMPRESSED_SUFFIXES   # what atomic_write compresses by
+
     lower = path.lower()
-    for suffix in (".gz", ".bz2"):
+    for suffix in _COMPRESSED_SUFFIXES:
         if lower.endswith(suffix):
             lower = lower[: -len(suffix)]
     if lower.endswith((".txt", ".vec", ".text")):

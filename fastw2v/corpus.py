@@ -23,16 +23,14 @@ while reading, so that memory stays bounded by a read block and one piece howeve
 """
 from __future__ import annotations
 
-import bz2
-import gzip
-import io
 import logging
 import os
 import re
-import zlib
 from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
+
+from .io import _DECOMPRESSION_ERRORS, is_stored_stream, open_maybe_compressed
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +45,6 @@ BATCH_BYTES = 1 << 20
 MAX_CARRY_BYTES = 1 << 26
 
 _READ_BYTES = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 # Unicode whitespace other than the six ASCII separators (what str.split() would also split on),
 # as UTF-8 byte patterns: \x1c-\x1f, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
 # U+205F, U+3000.
@@ -83,35 +80,30 @@ def _name(path) -> str:
 
 
 def open_text(path):
-    """Open ``path`` for binary reading, decompressing .gz (suffix or gzip magic) and .bz2 (suffix).
+    """Open ``path`` for binary reading, decompressing gzip (by suffix or gzip's magic bytes), bz2
+    and xz (by suffix): ``io.open_maybe_compressed``, the package's one opener of compressed files.
 
     A missing or unreadable file raises ``FileNotFoundError`` / ``OSError`` naming it.
     """
-    name = _name(path)
     try:
-        with open(path, "rb") as f:
-            magic = f.read(2)
+        return open_maybe_compressed(path, "rb")
     except OSError as e:
         # keep the type (FileNotFoundError, IsADirectoryError, ...); the message names the file
-        raise type(e)(e.errno, f"cannot open corpus file: {e.strerror}", name) from None
-    # gzip's magic can never start a UTF-8 text (0x8b is not a lead byte), so sniffing it is safe;
-    # bz2's "BZh" could, so .bz2 goes by suffix only. Reopening by name lets the decompressor own
-    # (and close) the file.
-    if magic == _GZIP_MAGIC or name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if name.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return open(path, "rb")
+        raise type(e)(e.errno, f"cannot open corpus file: {e.strerror}", _name(path)) from None
 
 
 def _is_plain(f) -> bool:
     """Whether a file from ``open_text`` is read as stored (not decompressed): byte offsets into it
     are offsets into the file, so it can be read from any byte."""
-    return isinstance(f, io.BufferedReader)
+    return is_stored_stream(f)
 
 
 class _ReadErrors:
-    """Context manager: decompression failures become ``OSError`` naming the file."""
+    """Context manager: decompression failures become ``OSError`` naming the file.
+
+    Not the vector files' ``io.VectorFileError`` (a ValueError): a corpus that cannot be read is an
+    I/O failure of the input, which the corpus readers report as ``OSError`` (as gensim's do),
+    whereas a vector file's defects are format errors of data the caller asked to load."""
 
     def __init__(self, name):
         self.name = name
@@ -122,7 +114,7 @@ class _ReadErrors:
     def __exit__(self, tp, e, tb):
         if isinstance(e, EOFError):
             raise OSError(f"{self.name}: compressed file is truncated ({e})") from e
-        if isinstance(e, zlib.error) or (isinstance(e, OSError) and e.filename is None):
+        if isinstance(e, _DECOMPRESSION_ERRORS) or (isinstance(e, OSError) and e.filename is None):
             raise OSError(f"{self.name}: cannot read: {e}") from e
         return False
 
@@ -201,7 +193,7 @@ def iter_text_blocks(path, block_bytes: int = _READ_BYTES):
 
 
 def iter_lines(path) -> Iterator[str]:
-    """Yield the decoded lines of a text file (.gz/.bz2 transparently), without "\\n" or "\\r\\n".
+    """Yield the decoded lines of a text file (.gz/.bz2/.xz transparently), without "\\n" or "\\r\\n".
 
     Strict UTF-8: a malformed byte raises ``ValueError`` naming the file and the line number.
     """
@@ -222,7 +214,7 @@ def _check_max_sentence_length(max_sentence_length) -> int:
 class LineSentence:
     """One sentence per line, tokens separated by ASCII whitespace (gensim's ``LineSentence``).
 
-    ``source`` is a path (.gz/.bz2 decompressed transparently) or a file object supporting
+    ``source`` is a path (.gz/.bz2/.xz decompressed transparently) or a file object supporting
     ``seek(0)`` (opened in binary or text mode). Lines longer than ``max_sentence_length`` tokens are
     cut into pieces of that many tokens, each yielded as a sentence; empty lines yield nothing.
     ``limit`` reads only the first ``limit`` lines. Restartable: each ``iter()`` re-reads the file.
@@ -282,7 +274,7 @@ def _line_pieces(segments, max_len: int, limit) -> Iterator[list[str]]:
 
 
 def _path_segments(path, block_bytes: int = _READ_BYTES):
-    """``(text, split)`` segments of a text file (.gz/.bz2 transparently), for ``_line_pieces``:
+    """``(text, split)`` segments of a text file (.gz/.bz2/.xz transparently), for ``_line_pieces``:
     blocks of about ``block_bytes`` cut after their last ASCII whitespace byte, decoded as strict
     UTF-8 (a whitespace byte is never inside a UTF-8 sequence, so a cut never splits a character;
     errors name the file and line)."""
@@ -387,7 +379,7 @@ class PathLineSentences:
 
     ``source`` is a folder (its plain files are read in sorted name order; subfolders are not
     entered) or a single file. Each file is read as ``LineSentence(file, max_sentence_length, limit)``:
-    .gz/.bz2 decompressed transparently, ``limit`` lines *per file*. The file list is taken once, at
+    .gz/.bz2/.xz decompressed transparently, ``limit`` lines *per file*. The file list is taken once, at
     construction, as in gensim; every ``iter()`` re-reads the files (restartable).
     """
 
@@ -422,7 +414,7 @@ class BrownCorpus:
     A token with exactly one ``/`` becomes ``word.lower() + "/" + TAG[:2]``, kept only when
     ``TAG[:2]`` is alphabetic (punctuation tags are dropped); other tokens are dropped; lines left
     empty yield nothing. Lines are split on any whitespace (``str.split()``, as gensim), decoded as
-    strict UTF-8; .gz/.bz2 files are decompressed. Restartable.
+    strict UTF-8; .gz/.bz2/.xz files are decompressed. Restartable.
     """
 
     def __init__(self, dirname):
@@ -677,10 +669,10 @@ def iter_file_batches(
     start: int = 0,
     end: int | None = None,
 ) -> Iterator[IdBatch]:
-    """Encode a text file (.gz/.bz2 transparently) into ``IdBatch`` es without holding the GIL.
+    """Encode a text file (.gz/.bz2/.xz transparently) into ``IdBatch`` es without holding the GIL.
 
     ``vocab_hash`` is a ``fastw2v._text.VocabHash`` built from ``index_to_key``. Reads blocks of
-    ``batch_bytes`` decompressed bytes (file reads and zlib/bz2 release the GIL) and encodes each
+    ``batch_bytes`` decompressed bytes (file reads and zlib/bz2/lzma release the GIL) and encodes each
     with ``_text.encode_sentences`` (GIL released). A block is encoded up to its last sentence
     boundary: after its last b"\\n", or, for text8-style files without newlines, after the token that
     completes its last ``max_sentence_length`` piece; the rest is carried into the next block. So the

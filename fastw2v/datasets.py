@@ -84,7 +84,7 @@ def tokenize(text: str) -> list[list[str]]:
 
 
 class TokenizedCorpus:
-    """Restartable iterable of ``tokenize``d sentences of a text file (.gz/.bz2 transparently)."""
+    """Restartable iterable of ``tokenize``d sentences of a text file (.gz/.bz2/.xz transparently)."""
 
     def __init__(self, path):
         self.path = path

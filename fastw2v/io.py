@@ -8,7 +8,9 @@ word2vec formats (byte-compatible with word2vec.c and gensim 4)
 * binary: the same header line, then per word ``word`` + ``b" "`` + ``dim`` little-endian float32
   (gensim writes nothing after the vector; word2vec.c writes a ``b"\\n"``, which readers skip).
 
-Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed transparently. Readers are strict:
+Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed transparently, and a file that starts
+with gzip's magic bytes is read as gzip whatever its name (``open_maybe_compressed``, which the
+corpus readers use too). Readers are strict:
 any defect (short or non-numeric header, dimension 0, a row with the wrong number of values, a file
 cut in the middle of a vector, a word that is not valid UTF-8 under ``unicode_errors="strict"``,
 NaN or infinity, anything but whitespace after the last declared row, fewer rows than declared)
@@ -79,7 +81,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "VectorFileError", "TruncatedVectorFileError", "UndecodableVectorFileError",
-    "open_maybe_compressed", "atomic_write",
+    "open_maybe_compressed", "is_stored_stream", "atomic_write",
     "read_word2vec_format", "write_word2vec_format", "read_vocab_counts", "write_vocab_counts",
     "save_native", "load_native", "check_finite_rows", "sniff_format",
     "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION", "KEYED_VECTORS_FORMAT", "KEYED_VECTORS_VERSION",
@@ -105,6 +107,7 @@ _MAX_NPY_HEADER = 1 << 16  # bytes of a member's .npy header at most (NumPy itse
 #: itself stores it uncompressed, and JSON deflates by 3-10x
 _MAX_META_INFLATION = 64
 _COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+_GZIP_MAGIC = b"\x1f\x8b"
 _READ_CHUNK = 1 << 20
 _MAX_BINARY_WORD = 1 << 20  # bytes; a longer "word" means a corrupt file, not a word
 _MAX_HEADER_LINE = 4096
@@ -167,7 +170,8 @@ def _error(path, problem, line=None, offset=None, compressed=False, cls=VectorFi
 
 
 def _compression_of(path):
-    lower = os.fspath(path).lower()
+    """The compression a file name asks for ("gzip", "bz2", "xz") or None."""
+    lower = os.fsdecode(path).lower()
     for suffix, kind in _COMPRESSED_SUFFIXES.items():
         if lower.endswith(suffix):
             return kind
@@ -199,22 +203,52 @@ def _wrap_compressed(raw, kind, mode, final_name=""):
 
 
 def open_maybe_compressed(path, mode="rb"):
-    """Open ``path`` for reading or writing, (de)compressing by extension (.gz, .bz2, .xz).
+    """Open ``path`` for reading or writing, (de)compressing gzip, bz2 and xz: the package's one
+    opener of compressed files, for corpora (``corpus.open_text``) and vector files alike.
 
+    The kind comes from the extension (``.gz``, ``.bz2``, ``.xz``, in any case); a file read is also
+    taken as gzip when it starts with gzip's magic bytes, whatever its name (they can never start a
+    UTF-8 text: 0x8b is not a lead byte; bz2's ``BZh`` could, so bz2 and xz go by extension only).
     ``mode`` is one of ``"rb"``, ``"wb"``, ``"r"``, ``"w"``; text modes use UTF-8 and no newline
-    translation on write. Writing this way is *not* atomic: use :func:`atomic_write` to save.
+    translation on write. A missing or unreadable file raises the ``OSError`` of ``open``, before
+    any decompressor is made. Writing this way is *not* atomic: use :func:`atomic_write` to save.
+    ``is_stored_stream(f)`` says whether the stream reads the file's bytes as stored.
     """
     if mode not in ("rb", "wb", "r", "w"):
         raise ValueError(f"mode must be 'rb', 'wb', 'r' or 'w', got {mode!r}")
     kind = _compression_of(path)
     binary_mode = mode[0] + "b"
-    if kind is None:
-        stream = open(path, binary_mode)
-    else:
+    if kind is not None:
         stream = _compression_module(kind).open(path, binary_mode)
+    else:
+        stream = open(path, binary_mode)
+        # peek, not read: the file is opened once (a pipe such as /dev/fd/N can be read only once)
+        if binary_mode == "rb" and stream.peek(len(_GZIP_MAGIC))[:len(_GZIP_MAGIC)] == _GZIP_MAGIC:
+            stream = _OwningGzipFile(stream)
     if mode in ("r", "w"):
         return io.TextIOWrapper(stream, encoding="utf-8", newline=None if mode == "r" else "")
     return stream
+
+
+class _OwningGzipFile(gzip.GzipFile):
+    """A gzip reader over an already open binary file that closes that file with itself (what
+    ``gzip.open`` does for the file it opens by name)."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        super().__init__(fileobj=raw, mode="rb")
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def is_stored_stream(f):
+    """Whether a binary stream from :func:`open_maybe_compressed` reads the file as stored (not
+    decompressed): its byte offsets are offsets into the file, its size the file's size."""
+    return isinstance(f, io.BufferedReader)
 
 
 def _current_umask():
@@ -673,8 +707,8 @@ def read_word2vec_format(path, binary=False, limit=None, unicode_errors="strict"
         raise ValueError("no_header=True is only supported for text files (binary files need the "
                          "header to know the dimension)")
     path = os.fspath(path)
-    compressed = _compression_of(path) is not None
     with open_maybe_compressed(path, "rb") as f:
+        compressed = not is_stored_stream(f)
         size = None   # bytes in the file, when they are the bytes read (a regular, plain file)
         if not compressed:
             st = os.fstat(f.fileno())
@@ -765,8 +799,8 @@ def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, 
 def read_vocab_counts(path, encoding="utf8", unicode_errors="strict"):
     """Read a word2vec.c ``-save-vocab`` file (``word count`` per line) into a dict."""
     path = os.fspath(path)
-    compressed = _compression_of(path) is not None
     with open_maybe_compressed(path, "rb") as f:
+        compressed = not is_stored_stream(f)
         try:
             return _read_vocab_lines(f, path, encoding, unicode_errors)
         except VectorFileError:

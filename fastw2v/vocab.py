@@ -253,7 +253,7 @@ def count_words(
     """Count every token of a corpus (gensim's ``scan_vocab``).
 
     Exactly one of ``corpus_iterable`` (a restartable iterable of token lists) or ``corpus_file``
-    (a path; one sentence per line, ASCII-whitespace tokens, .gz/.bz2 transparently, strict UTF-8).
+    (a path; one sentence per line, ASCII-whitespace tokens, .gz/.bz2/.xz transparently, strict UTF-8).
     ``max_vocab_size``: whenever more distinct words than this are held, drop those failing
     ``keep_vocab_item(word, count, min_reduce, trim_rule)`` and raise ``min_reduce`` by one
     (gensim's rule, checked after each sentence; the first pruning, at ``min_reduce=1``, drops
