@@ -36,12 +36,11 @@ def idle_seconds():
 
 def run_once(args):
     from fastw2v import Word2Vec
-    from fastw2v import engine
-    from fastw2v import model as model_module
+    from fastw2v import engine, kernels
     from fastw2v.corpus import LineSentence
     if args.run_mode == "one-by-one":
         engine.MERGE_BATCHES = 1
-    kernel, calls = model_module._core, []
+    kernel, calls = kernels.core, []
 
     def counted(*a):
         calls.append(1)
@@ -51,7 +50,7 @@ def run_once(args):
         def __getattr__(self, name):
             return counted if name == "train_batch" else getattr(kernel, name)
 
-    model_module._core = Counting()
+    kernels.core = Counting()   # (the engine and the model look it up at every call)
     model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=args.sg,
                      workers=args.workers, seed=1)
     model.build_vocab(corpus_file=args.corpus)
@@ -61,7 +60,7 @@ def run_once(args):
     else:
         model.train(LineSentence(args.corpus), total_examples=model.corpus_count, epochs=1)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    model_module._core = kernel
+    kernels.core = kernel
     idle = None if idle is None else idle_seconds() - idle
     print(f"RESULT {model.corpus_total_words / wall:.0f} {wall:.3f} {cpu:.3f} "
           f"{'nan' if idle is None else f'{idle:.3f}'} {len(calls)}", flush=True)

@@ -558,7 +558,7 @@ def _encode_chunk(chunk: list, key_to_index: dict, max_len: int, vocab_hash=None
     """Look a list of token lists up in bulk: (kept ids, per-piece in-vocab and raw lengths, ends)."""
     lens = np.fromiter(map(len, chunk), np.int64, count=len(chunk))
     total = int(lens.sum())
-    from fastw2v._text import lookup_tokens   # compiled; imported here like in iter_file_batches
+    from ._text import lookup_tokens   # compiled; imported here like in iter_file_batches
 
     ids = np.empty(total, np.int32)
     lookup_tokens(chunk, key_to_index, ids, vocab_hash)   # key_to_index.get(token, -1), in C
@@ -690,7 +690,7 @@ def iter_file_batches(
     from ``file_partitions``; ``end`` None: to the end). A range that does not start at a line start
     begins a sentence mid-line.
     """
-    from fastw2v import _text
+    from . import _text
 
     if batch_bytes < 1:
         raise ValueError(f"batch_bytes must be >= 1, got {batch_bytes!r}")

@@ -4,7 +4,7 @@
 inaugural addresses 1789-2009 (US government works, public domain; from NLTK's ``state_union`` and
 ``inaugural`` corpora), about 488k whitespace words, one paragraph per line.
 
-The packaged file is ``/work/shared/corpora/us-speeches-raw.txt.gz`` with its encoding repaired
+The packaged file is that raw text, the NLTK sources concatenated, with its encoding repaired
 (``repair_encoding``): 172 lines of the NLTK source hold Big5-encoded punctuation (’ “ ” — … and an
 ideographic space) and one Latin-1 "½¢"; they are transcoded to UTF-8 (the ideographic space becomes
 a plain space) so that every strict UTF-8 reader accepts the file. No other byte changes.
@@ -15,7 +15,7 @@ import os
 import re
 from typing import Iterator
 
-from fastw2v.corpus import iter_lines
+from .corpus import iter_lines
 
 _DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 

@@ -25,8 +25,7 @@ import warnings
 
 import numpy as np
 
-from . import engine, tables
-from .kernels import core as _core
+from . import engine, kernels, tables
 from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
 from .io import WORD2VEC_FORMAT as NATIVE_FORMAT, WORD2VEC_VERSION as NATIVE_VERSION
 from .io import VectorFileError
@@ -357,7 +356,7 @@ class Word2Vec:
         if self.negative:
             try:
                 with np.errstate(over="ignore"):
-                    sampler = _core.AliasSampler(counts, power=self.ns_exponent, seed=self.seed)
+                    sampler = kernels.core.AliasSampler(counts, power=self.ns_exponent, seed=self.seed)
             except ValueError as exc:
                 # The kernel's message speaks of "counts" and "power"; the user set ns_exponent.
                 raise ValueError(f"ns_exponent={self.ns_exponent} gives an unusable negative-sampling "
@@ -369,7 +368,7 @@ class Word2Vec:
             built["_alias_threshold"] = np.zeros(0, dtype=np.uint32)
             built["_alias_index"] = np.zeros(0, dtype=np.int32)
         if self.hs:
-            built["_hs_codes"], built["_hs_points"], built["_hs_offsets"] = _core.build_huffman(counts)
+            built["_hs_codes"], built["_hs_points"], built["_hs_offsets"] = kernels.core.build_huffman(counts)
         else:
             built["_hs_codes"] = np.zeros(0, dtype=np.uint8)
             built["_hs_points"] = np.zeros(0, dtype=np.int32)
@@ -379,7 +378,7 @@ class Word2Vec:
     def _make_config(self):
         size = len(self.wv.vectors)
         syn1 = self.syn1[:max(size - 1, 0)] if self.hs else self.syn1   # the tree's inner nodes
-        return _core.TrainConfig(
+        return kernels.core.TrainConfig(
             self.wv.vectors, self.syn1neg, syn1, self._keep_threshold,
             self._alias_threshold, self._alias_index, self._hs_codes, self._hs_points,
             self._hs_offsets, sg=self.sg, negative=self.negative, hs=self.hs, window=self.window,
@@ -795,7 +794,7 @@ class Word2Vec:
 
         def flush():
             if len(offsets) > 1:
-                out.append(_core.score_sentences(
+                out.append(kernels.core.score_sentences(
                     config, np.asarray(tokens, dtype=np.int32), np.asarray(offsets, dtype=np.int64)))
                 tokens.clear()
                 del offsets[1:]

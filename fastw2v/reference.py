@@ -18,6 +18,10 @@ The module also re-exports the NumPy layers of the design notes from ``fastw2v.l
 import numpy as np
 
 from . import tables
+from .layers import (  # the NumPy layers of the design notes (fastw2v/layers.py), re-exported
+    RENORM_EPS, CBOW, SGD, Adam, Embedding, EmbeddingDot, NegativeSamplingLoss, SigmoidWithLoss,
+    SkipGram, UnigramSampler, create_contexts_target, embedding_backward, embedding_forward, train,
+)
 from .tables import (  # BATCH_MODES is re-exported: part of the API mirrored from _core
     BATCH_MODES, KEEP_ALWAYS, RNG_GOLDEN, RNG_MASK, RNG_MIX1, RNG_MIX2, RNG_MULT, exact_log_sigmoid,
     exact_sigmoid, table_log_sigmoid, table_sigmoid,
@@ -26,6 +30,10 @@ from .tables import (  # BATCH_MODES is re-exported: part of the API mirrored fr
 __all__ = [
     "Rng", "AliasSampler", "dot32", "sgns_step", "cbow_step", "hs_step", "build_huffman",
     "TrainConfig", "train_batch", "BATCH_MODES", "table_sigmoid", "table_log_sigmoid",
+    # from fastw2v.layers
+    "RENORM_EPS", "embedding_forward", "embedding_backward", "Embedding", "EmbeddingDot",
+    "SigmoidWithLoss", "UnigramSampler", "NegativeSamplingLoss", "CBOW", "SkipGram", "SGD", "Adam",
+    "train", "create_contexts_target",
 ]
 
 
@@ -437,14 +445,3 @@ def score_sentences(config, tokens, offsets):
                     total += exact_log_sigmoid(-f if code else f)
         out[s] = total
     return out
-
-
-# ----------------------------------------------------------------------------- design-notes layers
-
-try:  # the NumPy layers live in fastw2v/layers.py; re-exported here so "reference" has them all
-    from .layers import *  # noqa: F401,F403
-    from . import layers as _layers
-    __all__ += list(getattr(_layers, "__all__", []))
-except ImportError as _exc:  # pragma: no cover - only while layers.py is being written
-    if getattr(_exc, "name", None) not in ("fastw2v.layers", __name__.rsplit(".", 1)[0] + ".layers"):
-        raise

@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from fastw2v.corpus import (
+from .corpus import (
     MAX_SENTENCE_LENGTH,
     as_token_list,
     check_restartable,
@@ -32,7 +32,7 @@ from fastw2v.corpus import (
 )
 
 try:  # the nogil counter; the pure-Python path below gives the same result, slower
-    from fastw2v._text import WordCounter as _WordCounter
+    from ._text import WordCounter as _WordCounter
 except ImportError:  # pragma: no cover - extension not built
     _WordCounter = None
 

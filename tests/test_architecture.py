@@ -173,3 +173,37 @@ def test_one_home_per_constant():
     assert model._NATIVE_PARAMS == frozenset(model._PARAM_NAMES)
     assert model._PARAM_NAMES[:len(model._GENSIM_PARAMS)] == model._GENSIM_PARAMS
     assert list(model.Word2Vec()._params()) == list(model._PARAM_NAMES)
+
+
+def _import_nodes():
+    for module, path in _modules().items():
+        if path.endswith(".py"):
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read(), filename=path)
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    yield module, node
+
+
+def test_imports_within_the_package_are_relative():
+    # one style: ``from .corpus import x``, ``from . import _text``; never ``from fastw2v...``
+    absolute = [(module, node.lineno) for module, node in _import_nodes()
+                if (isinstance(node, ast.ImportFrom) and not node.level and node.module
+                    and (node.module == PACKAGE or node.module.startswith(PACKAGE + ".")))
+                or (isinstance(node, ast.Import)
+                    and any(a.name == PACKAGE or a.name.startswith(PACKAGE + ".") for a in node.names))]
+    assert not absolute, f"absolute imports of the package (make them relative): {absolute}"
+
+
+def test_the_name_core_always_means_the_portable_build():
+    # ``_core`` is fastw2v._core everywhere; the build the trainer dispatches to is kernels.core
+    wrong = []
+    for module, node in _import_nodes():
+        for alias in node.names:
+            if (alias.asname or alias.name) != "_core":
+                continue
+            portable = (isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
+                        and alias.name == "_core")
+            if not portable:
+                wrong.append((module, node.lineno))
+    assert not wrong, f"_core bound to something other than fastw2v._core: {wrong}"

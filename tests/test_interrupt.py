@@ -21,15 +21,14 @@ import numpy as np
 import pytest
 
 from fastw2v import KeyedVectors, Word2Vec
-from fastw2v import engine
-from fastw2v import model as model_module
+from fastw2v import engine, kernels
 from fastw2v.model import TrainingDivergedError
 from planted import planted_corpus
 
 SENTENCES, TOPICS = planted_corpus(n_sentences=600)
 # small batches, so that an epoch is many batches and an interruption lands mid-epoch
 #: the kernel build the trainer calls (fastw2v.kernels picks _core or _core_avx2)
-TRAINER_CORE = model_module._core
+TRAINER_CORE = kernels.core
 BASE = dict(vector_size=16, min_count=1, workers=3, seed=1, batch_words=200, window=3)
 
 

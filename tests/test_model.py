@@ -226,9 +226,9 @@ def test_merged_jobs_leave_the_reserve_and_stop_at_a_sentinel():
 
 def test_several_workers_train_every_batch_once_when_batches_are_merged(monkeypatch):
     # small batches, so that workers find several queued behind the one they take and merge them
-    from fastw2v import model as model_module
+    from fastw2v import kernels   # the build the trainer calls
     calls = []
-    real = model_module._core.train_batch
+    real = kernels.core.train_batch
 
     def counting(*args):
         calls.append(len(args[2]))
@@ -236,7 +236,7 @@ def test_several_workers_train_every_batch_once_when_batches_are_merged(monkeypa
 
     model = Word2Vec(workers=3, sg=1, batch_words=40, **SMALL)
     model.build_vocab(SENTENCES)
-    monkeypatch.setattr(model_module._core, "train_batch", counting)
+    monkeypatch.setattr(kernels.core, "train_batch", counting)
     effective, raw = model.train(SENTENCES, total_examples=len(SENTENCES), epochs=2)
     words = sum(map(len, SENTENCES))
     assert (effective, raw) == (2 * words, 2 * words)    # sample=0, min_count=1: every token, once
