@@ -44,7 +44,11 @@ from . import io as _io
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KeyedVectors", "principal_components"]
+__all__ = ["KeyedVectors", "principal_components", "REAL", "pseudorandom_weak_vector",
+           "prep_vectors", "load_word2vec_format"]
+
+REAL = np.float32  # gensim's name for the default vector dtype (``from ...keyedvectors import REAL``)
+_DEFAULT_PRNG = np.random.default_rng()  # pseudorandom_weak_vector without a seed string
 
 NATIVE_FORMAT = "fastw2v.KeyedVectors"
 NATIVE_VERSION = 1
@@ -611,19 +615,13 @@ class KeyedVectors:
 
     def resize_vectors(self, seed=0):
         """Make ``vectors`` match ``index_to_key`` in length (as gensim): existing rows are kept,
-        new rows drawn uniformly from [-1, 1) / vector_size with ``numpy.random.default_rng(seed)``
-        (gensim's draws, so the same seed gives gensim's values); attributes are resized too."""
+        new rows come from :func:`prep_vectors` with ``seed`` (gensim's draws, so the same seed
+        gives gensim's values); per-key attributes are resized too. Returns None."""
         target = (len(self.index_to_key), self.vector_size)
         old = self._vectors
         if old.shape != target:
             dtype = old.dtype if old.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-            fresh = np.random.default_rng(seed).random(target, dtype=dtype)
-            fresh *= 2.0
-            fresh -= 1.0
-            fresh /= self.vector_size
-            rows, cols = min(old.shape[0], target[0]), min(old.shape[1], target[1])
-            fresh[:rows, :cols] = old[:rows, :cols]
-            self._vectors = fresh.astype(old.dtype, copy=False)
+            self._vectors = prep_vectors(target, prior_vectors=old, seed=seed, dtype=dtype)
         self.allocate_vecattrs()
         self.invalidate_norms()
 
@@ -1551,6 +1549,49 @@ class KeyedVectors:
             padding_idx = self.get_index(padding_idx)
         weights = torch.from_numpy(np.array(self._vectors, copy=True))
         return torch.nn.Embedding.from_pretrained(weights, freeze=freeze, padding_idx=padding_idx)
+
+
+def load_word2vec_format(*args, **kwargs):
+    """Module-level alias of :meth:`KeyedVectors.load_word2vec_format` (gensim has one too)."""
+    return KeyedVectors.load_word2vec_format(*args, **kwargs)
+
+
+def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
+    """A float32 vector of ``size`` values uniform in [-0.5, 0.5) / size, as gensim's helper.
+
+    With ``seed_string`` the values are a function of ``hashfxn(seed_string) & 0xffffffff``
+    (numpy's SFC64 generator, as gensim: the same seed gives gensim's vector; note that Python's
+    ``hash`` of a str changes between processes unless PYTHONHASHSEED is set); without it they
+    come from a module-wide generator.
+    """
+    size = operator.index(size)
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    if seed_string:
+        rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xffffffff))
+    else:
+        rng = _DEFAULT_PRNG
+    return (rng.random(size).astype(REAL) - 0.5) / size
+
+
+def prep_vectors(target_shape, prior_vectors=None, seed=0, dtype=REAL):
+    """An array of ``target_shape`` (rows, dim): ``prior_vectors`` itself when it has that shape,
+    else new values uniform in [-1, 1) / dim from ``numpy.random.default_rng(seed)`` with the
+    overlapping block of ``prior_vectors`` copied in (gensim's helper, the same draws)."""
+    rows, dim = (operator.index(n) for n in target_shape)
+    if rows < 0 or dim < 1:
+        raise ValueError(f"target_shape must be (rows >= 0, dim >= 1), got {tuple(target_shape)}")
+    if prior_vectors is None:
+        prior_vectors = np.zeros((0, 0), dtype=dtype)
+    if prior_vectors.shape == (rows, dim):
+        return prior_vectors
+    fresh = np.random.default_rng(seed=seed).random((rows, dim), dtype=dtype)
+    fresh *= 2.0
+    fresh -= 1.0
+    fresh /= dim
+    keep_rows, keep_cols = min(prior_vectors.shape[0], rows), min(prior_vectors.shape[1], dim)
+    fresh[:keep_rows, :keep_cols] = prior_vectors[:keep_rows, :keep_cols]
+    return fresh
 
 
 def check_finite_rows(matrix, path, name, keys=None, block_rows=1 << 16):
