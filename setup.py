@@ -8,7 +8,10 @@ Environment switches (all opt-in, never required):
 
 On x86-64 the kernels are built twice from the same source: ``fastw2v._core`` for the portable
 baseline (SSE2) and ``fastw2v._core_avx2`` with ``-mavx2``; ``fastw2v.kernels`` picks the AVX2 build at
-run time when the CPU has it. Neither uses FMA (``-ffp-contract=off``), so both give the same bits.
+run time when the CPU has it (``FASTW2V_KERNELS=baseline`` forces the portable one). Every build,
+``FASTW2V_NATIVE=1`` included, is compiled with ``-ffp-contract=off``: the compiler never fuses a
+multiply and an add into one FMA, so every build rounds each product and each sum separately, as the
+NumPy reference does, and all builds compute the same bits (``_core.MAY_FUSE_MULTIPLY_ADD`` probes it).
 """
 import os
 import platform
@@ -26,7 +29,8 @@ def _flag(name):
 
 compile_args = []
 if sys.platform != "win32":
-    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+    # -ffp-contract=off: no fused multiply-adds, whatever -m flags add (the bitwise contract)
+    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off"]
     if _flag("FASTW2V_NATIVE"):
         compile_args.append("-march=native")
 else:
@@ -60,7 +64,7 @@ if ("_core" in wanted and x86_64 and sys.platform != "win32" and not _flag("FAST
     os.makedirs(os.path.dirname(variant), exist_ok=True)
     shutil.copyfile("fastw2v/_core.pyx", variant)
     extensions.append(Extension("fastw2v._core_avx2", [variant],
-                                extra_compile_args=compile_args + ["-mavx2", "-ffp-contract=off"],
+                                extra_compile_args=compile_args + ["-mavx2"],
                                 **numpy_headers))
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -132,6 +132,31 @@ def _mean(values):
     return statistics.fmean(values) if values else None
 
 
+#: Two-sided 95% Student t quantiles by degrees of freedom (1..30); 1.96 beyond. Kept here so that the
+#: parent process needs no SciPy.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+         2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+         2.052, 2.048, 2.045, 2.042)
+
+
+def _ci95(values):
+    """Half-width of the 95% confidence interval of the mean (Student t), None below 2 values."""
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if len(values) < 2:
+        return None
+    t = _T975[len(values) - 2] if len(values) - 1 <= len(_T975) else 1.96
+    return t * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def _paired(ours, theirs, field):
+    """Mean and 95% half-width of ours - theirs over the seeds both ran (pairing removes the part of
+    the seed-to-seed spread the systems share, e.g. a lucky corpus shuffle)."""
+    by_seed = {r.get("seed"): r.get(field) for r in theirs if r.get(field) is not None}
+    diffs = [r[field] - by_seed[r.get("seed")] for r in ours
+             if r.get(field) is not None and r.get("seed") in by_seed]
+    return (_mean(diffs), _ci95(diffs), len(diffs)) if diffs else (None, None, 0)
+
+
 def summarise(runs, systems):
     """One row per (system, sg, workers): medians over the repetitions that succeeded for times,
     speed and memory, means for the quality scores (each repetition trains with its own seed, and
@@ -162,6 +187,9 @@ def summarise(runs, systems):
             row[field] = _median([r.get(field) for r in ok])
         for field in ("wordsim_spearman", "analogy_acc"):
             row[field] = _mean([r.get(field) for r in ok])
+            row[field + "_ci95"] = _ci95([r.get(field) for r in ok])
+        row["quality_seeds"] = len([r for r in ok if r.get("wordsim_spearman") is not None])
+        row["_ok_runs"] = ok
         row["words_per_s_range"] = ([min(r["words_per_s"] for r in ok), max(r["words_per_s"] for r in ok)]
                                     if ok else None)
         summary.append(row)
@@ -173,6 +201,12 @@ def summarise(runs, systems):
                        and r["workers"] == 1 and r["words_per_s"]), None)
         row["ratio_vs_1_worker"] = (row["words_per_s"] / single["words_per_s"]
                                     if single and row["words_per_s"] else None)
+        for field in ("wordsim_spearman", "analogy_acc"):
+            mean, ci, n = _paired(row["_ok_runs"], base["_ok_runs"], field) if base else (None, None, 0)
+            row[field + "_vs_gensim"] = mean
+            row[field + "_vs_gensim_ci95"] = ci
+    for row in summary:
+        row.pop("_ok_runs", None)
     for name, info in systems.items():
         if info["status"] == "skipped":
             summary.append({"system": name, "status": "skipped", "reason": info["reason"]})
@@ -203,6 +237,10 @@ def _fmt(value, spec, empty="—"):
     return empty if value is None else format(value, spec)
 
 
+def _pm(half_width, spec):
+    return "" if half_width is None else f" ± {format(half_width, spec)}"
+
+
 def markdown_table(summary, reference_name="reference"):
     lines = [
         "| system | mode | workers | train s | words/s | vs gensim | vs 1 worker | total s | peak RSS MiB "
@@ -225,11 +263,32 @@ def markdown_table(summary, reference_name="reference"):
             _fmt(row.get("ratio_vs_1_worker"), ".2f") if not words_only else "—",
             _fmt(row["total_s"], ".2f") if not words_only else "—",
             _fmt(row["peak_rss_mib"], ".0f") if not words_only else "—",
-            _fmt(row["wordsim_spearman"], ".3f"),
+            _fmt(row["wordsim_spearman"], ".3f") + _pm(row.get("wordsim_spearman_ci95"), ".3f"),
             _fmt(row["analogy_acc"] * 100 if row["analogy_acc"] is not None else None, ".1f", "—")
-            + ("%" if row["analogy_acc"] is not None else ""),
+            + ("%" if row["analogy_acc"] is not None else "")
+            + _pm(row["analogy_acc_ci95"] * 100 if row.get("analogy_acc_ci95") is not None else None, ".1f"),
         ]) + " |")
     return "\n".join(lines)
+
+
+def quality_vs_gensim_table(summary):
+    """Markdown lines: each system's quality minus gensim's, paired by seed, mean ± 95% half-width
+    (empty when no row has a paired gensim run). An interval that contains 0 is no finding."""
+    rows = [r for r in summary if r.get("wordsim_spearman_vs_gensim") is not None and r["system"] != "gensim"]
+    if not rows:
+        return []
+    lines = ["Quality minus gensim's, paired by seed (mean ± 95% half-width; an interval containing 0 "
+             "means no measurable difference):", "",
+             "| system | mode | workers | ΔWordSim-353 ρ | Δanalogy acc (points) |", "|---|---|---:|---:|---:|"]
+    for r in rows:
+        acc = r.get("analogy_acc_vs_gensim")
+        lines.append(f"| {r['system']} | {r['mode']} | {r['workers']} | "
+                     f"{r['wordsim_spearman_vs_gensim']:+.3f}{_pm(r.get('wordsim_spearman_vs_gensim_ci95'), '.3f')} | "
+                     + ("—" if acc is None else f"{acc * 100:+.1f}"
+                        + _pm(r["analogy_acc_vs_gensim_ci95"] * 100
+                              if r.get("analogy_acc_vs_gensim_ci95") is not None else None, ".1f"))
+                     + " |")
+    return lines + [""]
 
 
 def write_markdown(path, report):
@@ -247,11 +306,12 @@ def write_markdown(path, report):
         f"sample {hp['sample']:g}, min_count {hp['min_count']}, epochs {s['epochs']}, alpha 0.025 (sg) / 0.05 (cbow), "
         f"negative sampling only. Workers {', '.join(map(str, s['workers']))}; BLAS/OpenMP threads in the "
         f"children: {s['blas_threads_note']}. {s['repeats']} repetition(s) of every run, interleaved "
-        f"(A B C A B C ...), medians reported, quality scores as means over the repetitions; seeds "
-        f"{', '.join(map(str, s['seeds']))}.",
+        f"(A B C A B C ...), medians reported, quality scores as means over the repetitions ± the half-width "
+        f"of their 95% interval (Student t over the seeds); seeds {', '.join(map(str, s['seeds']))}.",
         "",
         markdown_table(report["summary"]),
         "",
+        *quality_vs_gensim_table(report["summary"]),
         f"*Definitions.* {WORDS_PER_S_DEFINITION} {RSS_DEFINITION} Here rss_floor_mib = "
         f"{s['rss_floor_mib']:.0f} MiB. vs gensim = words/s ÷ gensim's words/s "
         f"at the same mode and worker count; vs 1 worker = words/s ÷ the same system's 1-worker "

@@ -59,7 +59,8 @@ def build_parser():
     p.add_argument("--systems", default=None,
                    help=f"comma list from {', '.join(SYSTEMS)} (default: all but "
                         f"{', '.join(n for n, s in SYSTEMS.items() if not s.default)})")
-    p.add_argument("--corpus", help=f"corpus file, plain or .gz/.bz2/.xz (default: {DEV_CORPUS} in "
+    p.add_argument("--corpus", help=f"corpus file, plain or .gz/.bz2/.xz, or zipf:TOKENS:TYPES[:EXPONENT] for a "
+                                    f"seeded synthetic one (benchmarks/zipf_corpus.py) (default: {DEV_CORPUS} in "
                                     "../shared/corpora/ if that folder exists, else the embedded US-speeches corpus)")
     p.add_argument("--sg", default="1", help="1 skip-gram, 0 CBOW, or '0,1' for both (default 1)")
     p.add_argument("--epochs", type=int, default=None, help=f"epochs (default 1; --smoke: {SMOKE_EPOCHS})")
@@ -137,6 +138,8 @@ def prepare_corpus(args, work):
         _smoke.write_corpus(path)
         return path, "planted smoke corpus (synthetic)"
     source = args.corpus
+    if source is not None and source.startswith("zipf:"):
+        return _zipf_corpus(source, work)
     if source is None and os.path.isdir(SHARED_CORPORA):
         source = os.path.join(SHARED_CORPORA, DEV_CORPUS)
     if source is None:
@@ -157,6 +160,26 @@ def prepare_corpus(args, work):
     with _open_any(source) as src, open(plain, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
     return plain, name
+
+
+def _zipf_corpus(spec, work):
+    """``zipf:TOKENS:TYPES[:EXPONENT]`` -> a seeded synthetic corpus, written by benchmarks/zipf_corpus.py
+    in a child (NumPy stays out of the parent, as for the demo corpus)."""
+    parts = spec.split(":")[1:]
+    try:
+        tokens, types = int(float(parts[0])), int(float(parts[1]))
+        exponent = [f"--exponent={float(parts[2])}"] if len(parts) > 2 else []
+        if len(parts) > 3:
+            raise ValueError
+    except (IndexError, ValueError):
+        raise SystemExit(f"compare.py: --corpus {spec!r}: expected zipf:TOKENS:TYPES[:EXPONENT]") from None
+    path = os.path.join(work, "zipf-corpus.txt")
+    log_path = os.path.join(work, "logs", "zipf-corpus.log")
+    cmd = [sys.executable, os.path.join(HERE, "zipf_corpus.py"), path, f"--tokens={tokens}",
+           f"--types={types}", *exponent]
+    if spawn(cmd, dict(os.environ), 3600, log_path)[0] != 0:
+        raise SystemExit(f"compare.py: --corpus {spec!r} failed\n{_tail(log_path)}")
+    return path, f"synthetic Zipf-Mandelbrot corpus {spec} (benchmarks/zipf_corpus.py, seed 0)"
 
 
 def write_demo_corpus(path):

@@ -1,10 +1,13 @@
 """fastw2v: fast word2vec training with a gensim-compatible API.
 
-Public names: Word2Vec, KeyedVectors, Embedding, __version__.
+Public names: Word2Vec, KeyedVectors, Embedding, __version__, and gensim's everyday names
+(CallbackAny2Vec, LineSentence, PathLineSentences, Text8Corpus, BrownCorpus). gensim's module paths
+exist too: ``fastw2v.word2vec``, ``fastw2v.keyedvectors``, ``fastw2v.callbacks``.
 """
 __version__ = "0.1.0"
 
-__all__ = ["Word2Vec", "KeyedVectors", "Embedding", "__version__"]
+__all__ = ["Word2Vec", "KeyedVectors", "Embedding", "CallbackAny2Vec", "LineSentence",
+           "PathLineSentences", "Text8Corpus", "BrownCorpus", "__version__"]
 
 def _find_installed_extensions():
     """Let a source checkout without built extensions use the installed ones.
@@ -33,6 +36,11 @@ _LAZY = {
     "Word2Vec": "fastw2v.model",
     "KeyedVectors": "fastw2v.keyedvectors",
     "Embedding": "fastw2v.embedding",
+    "CallbackAny2Vec": "fastw2v.callbacks",
+    "LineSentence": "fastw2v.corpus",
+    "PathLineSentences": "fastw2v.corpus",
+    "Text8Corpus": "fastw2v.corpus",
+    "BrownCorpus": "fastw2v.corpus",
 }
 
 

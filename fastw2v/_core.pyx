@@ -64,15 +64,12 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Targets with fused multiply-add let the compiler contract a*b+c (GCC does by default), which
-       rounds differently from NumPy's separate multiply and add. */
-    #if defined(__FMA__) || defined(__FMA4__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
-    #define FW_MAY_FUSE 1
-    #else
-    #define FW_MAY_FUSE 0
-    #endif
+    /* a*b - c exactly as written. setup.py compiles every build with -ffp-contract=off, so this is a
+       rounded product minus c; a build that contracted it into a fused multiply-add would instead
+       return the rounding error of a*b when c = fl(a*b). Probed once at import. */
+    static float fw_mul_sub(float a, float b, float c) { return a * b - c; }
     """
-    const int FW_MAY_FUSE
+    float fw_mul_sub(float a, float b, float c) noexcept nogil
 
 cdef enum:
     _TABLE_SIZE = 4096      # tables.SIGMOID_TABLE_SIZE
@@ -87,6 +84,8 @@ cdef float _TSCALE = tables.SIGMOID_SCALE
 
 
 def _init_tables():
+    if FW_GROUP != 8:
+        raise ImportError("fastw2v._core: FW_GROUP must equal the size of _Group's arrays (8)")
     if tables.SIGMOID_TABLE_SIZE != _TABLE_SIZE:
         raise ImportError("fastw2v._core was built for SIGMOID_TABLE_SIZE = 4096; rebuild it")
     if (FW_RNG_GOLDEN, FW_RNG_MIX1, FW_RNG_MIX2, FW_RNG_MULT) != (
@@ -104,9 +103,17 @@ def _init_tables():
 
 _init_tables()
 
-#: True when this build may fuse multiply-adds (e.g. FASTW2V_NATIVE=1 on a CPU with FMA): the kernels
-#: then match fastw2v.reference to rounding instead of bit for bit.
-MAY_FUSE_MULTIPLY_ADD = bool(FW_MAY_FUSE)
+def _fuses_multiply_add():
+    """True when this build contracts ``a*b - c`` into one fused operation (probed with runtime values
+    whose product is not a float32: unfused, ``a*a - fl(a*a)`` is 0; fused it is ``2**-24``)."""
+    a = np.float32(1.0 + 2.0 ** -12)
+    return fw_mul_sub(a, a, a * a) != 0.0
+
+
+#: True when this build fuses multiply-adds (contraction not disabled at compile time): the kernels
+#: would then match fastw2v.reference to rounding instead of bit for bit. setup.py passes
+#: ``-ffp-contract=off`` to every build, so this is False for every build it makes.
+MAY_FUSE_MULTIPLY_ADD = _fuses_multiply_add()
 
 #: Batch kernel modes (see TrainConfig).
 BATCH_MODES = ("exact", "shared_negatives")
@@ -526,8 +533,94 @@ cdef extern from *:
             row[j] = r + g * h[j];
         }
     }
+    /* Grouped targets (the speed of the per-pair kernels): the targets of one input vector h whose
+       rows are pairwise distinct and never h itself are trained as a group: first every dot product
+       (interleaved, so the additions of different targets overlap instead of waiting on each
+       other; each one in fw_dot's order), then one pass that applies every update (h and neu1e
+       read and neu1e written once per element instead of once per target). Per element that is
+       the same sequence of roundings as the target-by-target update, so the bits are the same:
+       no row of the group is read after another row of the group was written. */
+    #define FW_GROUP 8
+    #if defined(__GNUC__) || defined(__clang__)
+    static inline float fw_hsum8(fw_v8 v) {
+        return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    }
+    static inline void fw_dot4(const float *h, const float *r0, const float *r1, const float *r2,
+                               const float *r3, Py_ssize_t n, float *out) {
+        fw_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 x = fw_load8(h + j);
+            a0 += x * fw_load8(r0 + j);
+            a1 += x * fw_load8(r1 + j);
+            a2 += x * fw_load8(r2 + j);
+            a3 += x * fw_load8(r3 + j);
+        }
+        float t0 = fw_hsum8(a0), t1 = fw_hsum8(a1), t2 = fw_hsum8(a2), t3 = fw_hsum8(a3);
+        for (; j < n; j++) {
+            t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; t2 += h[j] * r2[j]; t3 += h[j] * r3[j];
+        }
+        out[0] = t0; out[1] = t1; out[2] = t2; out[3] = t3;
+    }
+    static inline void fw_dot2(const float *h, const float *r0, const float *r1, Py_ssize_t n,
+                               float *out) {
+        fw_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 x = fw_load8(h + j);
+            a0 += x * fw_load8(r0 + j);
+            a1 += x * fw_load8(r1 + j);
+        }
+        float t0 = fw_hsum8(a0), t1 = fw_hsum8(a1);
+        for (; j < n; j++) { t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; }
+        out[0] = t0; out[1] = t1;
+    }
+    /* out[t] = fw_dot(h, rows[t], n) for t < nt (nt <= FW_GROUP): four, then two, then one at a time */
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        int t = 0;
+        for (; t + 4 <= nt; t += 4) fw_dot4(h, rows[t], rows[t + 1], rows[t + 2], rows[t + 3], n, out + t);
+        if (t + 2 <= nt) { fw_dot2(h, rows[t], rows[t + 1], n, out + t); t += 2; }
+        if (t < nt) out[t] = fw_dot(h, rows[t], n);
+    }
+    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            fw_v8 e = fw_load8(neu1e + j), x = fw_load8(h + j);
+            for (int t = 0; t < nt; t++) {
+                fw_v8 r = fw_load8(rows[t] + j);
+                e += g[t] * r;
+                fw_v8 u = r + g[t] * x;
+                memcpy(rows[t] + j, &u, sizeof u);
+            }
+            memcpy(neu1e + j, &e, sizeof e);
+        }
+        for (; j < n; j++) {
+            float e = neu1e[j], x = h[j];
+            for (int t = 0; t < nt; t++) {
+                float r = rows[t][j];
+                e += g[t] * r;
+                rows[t][j] = r + g[t] * x;
+            }
+            neu1e[j] = e;
+        }
+    }
+    #else
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
+    }
+    #endif
     """
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
+    void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
+    void _group_update "fw_group_update"(float* neu1e, float** rows, const float* g, int nt,
+                                         const float* h, Py_ssize_t n) noexcept nogil
+    int FW_GROUP
     void _add_to_row "fw_add"(float* row, const float* v, Py_ssize_t n) noexcept nogil
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
@@ -545,35 +638,72 @@ def dot32(a, b):
 
 # ============================================================================ per-pair kernels
 
-cdef inline double _train_target(const float* h, float* row, float* neu1e, Py_ssize_t D, int label,
-                                 double lr, bint exact) noexcept nogil:
-    """One (h, target row) pair: f = dot(h, row); g = (label - sigmoid(f)) * lr (float64, rounded to
-    float32); neu1e += g * row (row before its update); row += g * h. Returns -log sigmoid(+-f)."""
-    cdef float f = _dot(h, row, D)
-    cdef float signed_f = f if label else -f
-    cdef double s, loss
-    if exact:
-        s = _exact_sigmoid(f)
-        loss = -_exact_log_sigmoid(signed_f)
+cdef struct _Group:
+    # targets of one input vector gathered for _flush_group: rows pairwise distinct, n <= FW_GROUP
+    int n
+    float* rows[8]
+    int labels[8]
+
+
+cdef inline void _flush_group(_Group* grp, const float* h, float* neu1e, Py_ssize_t D, double lr,
+                              bint exact, double* loss) noexcept nogil:
+    """Train the gathered targets as if one by one, in order: for each, f = dot(h, row);
+    g = (label - sigmoid(f)) * lr (float64, rounded to float32); neu1e += g * row (row before its
+    update); row += g * h; ``*loss += -log sigmoid(+-f)`` (in target order)."""
+    cdef float f[8]
+    cdef float g[8]
+    cdef float signed_f
+    cdef double s
+    cdef int t
+    if grp.n == 0:
+        return
+    _dots(h, grp.rows, grp.n, D, f)
+    for t in range(grp.n):
+        signed_f = f[t] if grp.labels[t] else -f[t]
+        if exact:
+            s = _exact_sigmoid(f[t])
+            loss[0] += -_exact_log_sigmoid(signed_f)
+        else:
+            s = _SIG[_table_index(f[t])]
+            loss[0] += -<double>_table_log_sigmoid(signed_f)
+        g[t] = <float>((grp.labels[t] - s) * lr)
+    _group_update(neu1e, grp.rows, g, grp.n, h, D)
+    grp.n = 0
+
+
+cdef inline void _add_target(_Group* grp, float* row, int label, const float* h, float* neu1e,
+                             Py_ssize_t D, double lr, bint exact, double* loss) noexcept nogil:
+    """Append one target to the group; a full group, or one already holding this row (a repeated
+    negative must see the update of its first occurrence), is trained first."""
+    cdef int t
+    if grp.n == FW_GROUP:
+        _flush_group(grp, h, neu1e, D, lr, exact, loss)
     else:
-        s = _SIG[_table_index(f)]
-        loss = -<double>_table_log_sigmoid(signed_f)
-    cdef float g = <float>((label - s) * lr)
-    _pair_update(neu1e, row, h, g, D)
-    return loss
+        for t in range(grp.n):
+            if grp.rows[t] == row:
+                _flush_group(grp, h, neu1e, D, lr, exact, loss)
+                break
+    grp.rows[grp.n] = row
+    grp.labels[grp.n] = label
+    grp.n += 1
 
 
 cdef inline double _ns_block(const float* h, float* w_out, Py_ssize_t D, int32_t target,
                              const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
                              float* neu1e) noexcept nogil:
-    """Target (label 1) then each negative != target (label 0)."""
-    cdef double loss = _train_target(h, w_out + <Py_ssize_t>target * D, neu1e, D, 1, lr, exact)
+    """Target (label 1) then each negative != target (label 0). ``h`` is not a row of ``w_out``
+    (TrainConfig and the step functions refuse weights that share memory)."""
+    cdef _Group grp
+    grp.n = 0
+    cdef double loss = 0.0
     cdef Py_ssize_t k
     cdef int32_t n
+    _add_target(&grp, w_out + <Py_ssize_t>target * D, 1, h, neu1e, D, lr, exact, &loss)
     for k in range(n_neg):
         n = negatives[k]
         if n != target:
-            loss += _train_target(h, w_out + <Py_ssize_t>n * D, neu1e, D, 0, lr, exact)
+            _add_target(&grp, w_out + <Py_ssize_t>n * D, 0, h, neu1e, D, lr, exact, &loss)
+    _flush_group(&grp, h, neu1e, D, lr, exact, &loss)
     return loss
 
 
@@ -581,11 +711,14 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
                              const int32_t* points, Py_ssize_t length, double lr, bint exact,
                              float* neu1e) noexcept nogil:
     """Each (code, point) of a Huffman path, root first: label 1 - code at inner node point."""
+    cdef _Group grp
+    grp.n = 0
     cdef double loss = 0.0
     cdef Py_ssize_t k
     for k in range(length):
-        loss += _train_target(h, w_hs + <Py_ssize_t>points[k] * D, neu1e, D, 1 - <int>codes[k], lr,
-                              exact)
+        _add_target(&grp, w_hs + <Py_ssize_t>points[k] * D, 1 - <int>codes[k], h, neu1e, D, lr,
+                    exact, &loss)
+    _flush_group(&grp, h, neu1e, D, lr, exact, &loss)
     return loss
 
 
@@ -651,6 +784,14 @@ cdef object _check_pair(object W_in, object W_out):
     _writable_float32(W_out, "W_out")
     if W_out.shape[1] != W_in.shape[1]:
         raise ValueError(f"W_out must have W_in's dimension {W_in.shape[1]}, got shape {W_out.shape}")
+    _separate(W_in, "W_in", W_out, "W_out")
+
+
+cdef _separate(object a, str a_name, object b, str b_name):
+    """Two weight matrices must not share memory: the kernels train a row of one against rows of
+    the other and update them as separate rows (tied input/output weights are another model)."""
+    if a.size and b.size and np.shares_memory(a, b):
+        raise ValueError(f"{b_name} must not share memory with {a_name}")
 
 
 def sgns_step(W_in, W_out, input_word, output_word, negatives, lr, exact_sigmoid=True):
@@ -865,6 +1006,8 @@ cdef struct _Model:
     int cbow_mean
     int exact
     int shared_negatives
+    const float* lockf        # input-row update factors (gensim's vectors_lockf), NULL: all 1
+    Py_ssize_t lockf_len      # 1 (one factor for every row) or V; 0 when lockf is NULL
 
 
 cdef class TrainConfig:
@@ -872,7 +1015,7 @@ cdef class TrainConfig:
 
     ``TrainConfig(W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
     hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True, cbow_mean=True,
-    exact_sigmoid=False, batch_mode="exact")``
+    exact_sigmoid=False, batch_mode="exact", lockf=None)``
 
     * ``W_in`` (V, D) float32 C-contiguous writable, V >= 1, D >= 1;
     * ``keep_threshold`` uint32[V] (``tables.keep_thresholds``);
@@ -882,20 +1025,23 @@ cdef class TrainConfig:
       in [0, V-1), ``hs_offsets`` int64[V+1] non-decreasing from 0 to T (``build_huffman``);
     * unused arrays may be empty or None; ``window >= 1``; at least one of ``negative`` and ``hs``;
     * ``batch_mode``: "exact" (word2vec.c's order) or "shared_negatives" (skip-gram draws one set of
-      negatives per centre word, after its window draw, and reuses it for every context word).
+      negatives per centre word, after its window draw, and reuses it for every context word);
+    * ``lockf``: None, or float32[1] / float32[V] finite factors (gensim's ``vectors_lockf``): every
+      update of input row w is multiplied by ``lockf[w % len(lockf)]`` (``row += f * neu1e``), so 0
+      freezes a row; not with ``batch_mode="shared_negatives"``.
 
     The weights are held, not copied (the kernels update them in place); the tables are copied,
     checked and kept read-only (the kernels trust them). All are readable as attributes.
     """
     cdef _Model m
     cdef readonly object W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index
-    cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode
+    cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode, lockf
     cdef readonly bint sg, hs, shrink_windows, cbow_mean, exact_sigmoid
     cdef readonly int negative, window
 
     def __init__(self, W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
                  hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True,
-                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact"):
+                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact", lockf=None):
         if self.W_in is not None:         # running batches hold pointers into the held arrays
             raise RuntimeError("a TrainConfig cannot be re-initialised; make a new one")
         _writable_float32(W_in, "W_in")
@@ -958,7 +1104,28 @@ cdef class TrainConfig:
             points = np.zeros(0, dtype=np.int32)
             offs = np.zeros(V + 1, dtype=np.int64)
 
-        for table in (keep, a_thr, a_idx, codes, points, offs):
+        if self.negative:
+            _separate(W_in, "W_in", W_out, "W_out")
+        if self.hs:
+            _separate(W_in, "W_in", W_hs, "W_hs")
+        if self.negative and self.hs:
+            _separate(W_out, "W_out", W_hs, "W_hs")
+        if lockf is not None:
+            if batch_mode == "shared_negatives":
+                raise ValueError("lockf (vectors_lockf) is not supported with "
+                                 "batch_mode='shared_negatives'; use batch_mode='exact'")
+            lockf = _private_copy(lockf, "lockf", np.float32, 1)
+            if lockf.shape[0] not in (1, V):
+                raise ValueError(f"lockf must have length 1 or V={V}, got {lockf.shape[0]}")
+            if not np.isfinite(lockf).all():
+                raise ValueError("lockf must hold finite factors")
+            self.m.lockf = <const float*>_ptr(lockf)
+            self.m.lockf_len = lockf.shape[0]
+        else:
+            self.m.lockf = NULL
+            self.m.lockf_len = 0
+        self.lockf = lockf
+        for table in (keep, a_thr, a_idx, codes, points, offs) + ((lockf,) if lockf is not None else ()):
             table.flags.writeable = False          # the config's own validated copies
         self.W_in, self.W_out, self.W_hs = W_in, W_out, W_hs
         self.keep_threshold, self.alias_threshold, self.alias_index = keep, a_thr, a_idx
@@ -993,6 +1160,14 @@ cdef class TrainConfig:
     def vector_size(self):
         """D, the columns of the weights."""
         return self.m.D
+
+
+cdef inline void _input_update(const _Model* m, int32_t word, const float* neu1e) noexcept nogil:
+    """W_in[word] += neu1e, times the word's lock factor when the config has lockf."""
+    if m.lockf == NULL:
+        _add_to_row(m.w_in + <Py_ssize_t>word * m.D, neu1e, m.D)
+    else:
+        _axpy(m.w_in + <Py_ssize_t>word * m.D, m.lockf[word % m.lockf_len], neu1e, m.D)
 
 
 cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
@@ -1074,7 +1249,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     if m.negative and not shared:
                         loss += _ns_block(row, m.w_out, D, word, pair_negs, m.negative, lr, m.exact,
                                           neu1e)
-                    _add_to_row(row, neu1e, D)
+                    _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
                     loss += _shared_negatives_block(m.w_in, m.w_out, D, context, n_ctx, word, negs,
                                                     m.negative, lr, m.exact, targets, G, dT)
@@ -1098,7 +1273,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 if m.negative:
                     loss += _ns_block(h, m.w_out, D, word, negs, m.negative, lr, m.exact, neu1e)
                 for k in range(n_ctx):
-                    _add_to_row(m.w_in + <Py_ssize_t>context[k] * D, neu1e, D)
+                    _input_update(m, context[k], neu1e)
     rng[0] = state
     kept_words[0] = kept
     return loss
@@ -1182,6 +1357,90 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
         free(vecs)
         free(targets)
     return kept, loss
+
+
+cdef void _score_sentences(const _Model* m, const int32_t* tokens, const int64_t* offsets,
+                           Py_ssize_t n_sentences, int32_t* context, float* h,
+                           double* out) noexcept nogil:
+    cdef Py_ssize_t D = m.D, s, i, c, lo, hi, n, k, n_ctx, start
+    cdef Py_ssize_t window = m.window
+    cdef int32_t word
+    cdef double total, f
+    cdef const uint8_t* codes
+    cdef const int32_t* points
+    cdef Py_ssize_t length
+    cdef const float* x
+    for s in range(n_sentences):
+        total = 0.0
+        start = offsets[s]
+        n = offsets[s + 1] - start
+        for i in range(n):
+            word = tokens[start + i]
+            codes = m.codes + m.path_offsets[word]
+            points = m.points + m.path_offsets[word]
+            length = m.path_offsets[word + 1] - m.path_offsets[word]
+            lo = i - window if i > window else 0
+            hi = i + window if window < n - 1 - i else n - 1
+            if m.sg:
+                for c in range(lo, hi + 1):
+                    if c == i:
+                        continue
+                    x = m.w_in + <Py_ssize_t>tokens[start + c] * D
+                    for k in range(length):
+                        f = _dot(x, m.w_hs + <Py_ssize_t>points[k] * D, D)
+                        total += _exact_log_sigmoid(-f if codes[k] else f)
+            else:
+                n_ctx = 0
+                for c in range(lo, hi + 1):
+                    if c != i:
+                        context[n_ctx] = tokens[start + c]
+                        n_ctx += 1
+                if n_ctx == 0:
+                    continue
+                _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                for k in range(length):
+                    f = _dot(h, m.w_hs + <Py_ssize_t>points[k] * D, D)
+                    total += _exact_log_sigmoid(-f if codes[k] else f)
+        out[s] = total
+
+
+def score_sentences(TrainConfig config not None, tokens, offsets):
+    """Log probability of each sentence ``tokens[offsets[s]:offsets[s+1]]`` under the
+    hierarchical-softmax model of ``config`` (Taddy 2015; gensim's ``score``) -> float64[S].
+
+    Every word i contributes, along its Huffman path (``hs_codes``/``hs_points``),
+    ``log sigmoid((1 - 2 code) * dot(x, W_hs[point]))`` with x each context row ``W_in[c]`` for c in
+    the full window ``[i - window, i + window]``, c != i (skip-gram), or, for CBOW, once with x the
+    float32 sum of those rows (divided by their number when ``cbow_mean``); no subsampling, no
+    window shrinking, no random draws, nothing mutated. Dot products in float32 (``dot32``), the
+    log-sigmoid exact in float64. ``tokens``/``offsets`` as in ``train_batch``; needs ``config.hs``.
+    The GIL is released.
+    """
+    if not config.hs:
+        raise ValueError("score_sentences needs a hierarchical-softmax config (hs=True)")
+    tok = _private_copy(tokens, "tokens", np.int32, 1)
+    off = _private_copy(offsets, "offsets", np.int64, 1)
+    cdef Py_ssize_t n_tokens = tok.shape[0], n_off = off.shape[0]
+    if n_off < 1 or off[0] != 0 or off[n_off - 1] != n_tokens or np.any(np.diff(off) < 0):
+        raise ValueError(f"offsets must be non-decreasing from 0 to len(tokens)={n_tokens}")
+    if n_tokens and (tok.min() < 0 or tok.max() >= config.m.V):
+        raise ValueError(f"tokens must hold word ids in [0, {config.m.V})")
+    out = np.zeros(n_off - 1, dtype=np.float64)
+    cdef const _Model* m = &config.m
+    cdef int32_t* context = <int32_t*>malloc((2 * <Py_ssize_t>m.window + 1) * sizeof(int32_t))
+    cdef float* h = <float*>malloc((m.D + 1) * sizeof(float))
+    cdef const int32_t* tp = <const int32_t*>_ptr(tok)
+    cdef const int64_t* op = <const int64_t*>_ptr(off)
+    cdef double* outp = <double*>_ptr(out)
+    try:
+        if context == NULL or h == NULL:
+            raise MemoryError()
+        with nogil:
+            _score_sentences(m, tp, op, n_off - 1, context, h, outp)
+    finally:
+        free(context)
+        free(h)
+    return out
 
 
 # ============================================================================ embedding ops

@@ -10,6 +10,7 @@ Errors print one line on stderr and exit with status 2; Ctrl-C exits with 130 an
 output file (every file is written to a temporary name and renamed when complete).
 """
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -21,6 +22,27 @@ W2V_C_FLAGS = {
     "-negative": "5", "-threads": "12", "-iter": "5", "-min-count": "5", "-alpha": None,
     "-binary": "0", "-cbow": "1", "-save-vocab": None, "-read-vocab": None, "-debug": "2",
     "-classes": "0",
+}
+#: What each word2vec.c flag means, for ``fastw2v -train`` alone (word2vec.c's usage text).
+W2V_C_HELP = {
+    "-train": "use text data from FILE to train the model",
+    "-output": "use FILE to save the resulting word vectors",
+    "-size": "set size of word vectors",
+    "-window": "set max skip length between words",
+    "-sample": "threshold for occurrence of words: those that appear with higher frequency in the "
+               "training data will be randomly down-sampled; useful range is (0, 1e-5)",
+    "-hs": "use hierarchical softmax (1) or not (0)",
+    "-negative": "number of negative examples; common values are 3 - 10 (0 = not used)",
+    "-threads": "use N threads (capped at the number of CPUs)",
+    "-iter": "run more training iterations (epochs)",
+    "-min-count": "discard words that appear less than N times",
+    "-alpha": "set the starting learning rate",
+    "-binary": "save the resulting vectors in binary mode (1) or text (0)",
+    "-cbow": "use the continuous bag of words model (1) or skip-gram (0)",
+    "-save-vocab": "the vocabulary (word count lines) will be saved to FILE",
+    "-read-vocab": "the vocabulary will be read from FILE, not constructed from the training data",
+    "-debug": "set the debug mode: 0 quiet, 1 or more a progress bar and a summary",
+    "-classes": "output word classes rather than word vectors (not supported: only 0)",
 }
 DEMO_WORDS = ("war", "economy", "freedom", "congress", "children")
 DEMO_ANALOGIES = (("men", "women", "man"), ("he", "his", "she"))
@@ -40,6 +62,9 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0].startswith("-") and argv[0] in W2V_C_FLAGS:
+            if argv == ["-train"]:   # word2vec.c run with no arguments prints its flag list
+                print(w2v_c_usage())
+                return 0
             return _word2vec_c(argv)
         args = _build_parser().parse_args(argv)
         if not getattr(args, "command", None):
@@ -75,34 +100,100 @@ def _one_line(exc):
 
 # ---------------------------------------------------------------- parser
 
+def w2v_c_usage():
+    """word2vec.c's flag list with what each flag means and fastw2v's default for it."""
+    defaults = dict(W2V_C_FLAGS, **{"-alpha": "0.05 with -cbow 1, 0.025 with -cbow 0",
+                                     "-threads": f"12, capped at the CPUs (here {os.cpu_count() or 1})"})
+    lines = ["fastw2v, word2vec.c's command line (the same flags and defaults)", "",
+             "Options:", "Parameters for training:"]
+    for flag, meaning in W2V_C_HELP.items():
+        value = "FILE" if flag in ("-train", "-output", "-save-vocab", "-read-vocab") else "N"
+        default = defaults[flag]
+        lines.append(f"\t{flag} <{value}>")
+        lines.append(f"\t\t{meaning}" + (f"; default is {default}" if default is not None else ""))
+    lines += ["", "Example:",
+              "fastw2v -train data.txt -output vec.txt -size 200 -window 5 -sample 1e-4 -negative 5 "
+              "-hs 0 -binary 0 -cbow 1 -iter 3", "",
+              "fastw2v's own form: fastw2v train --help"]
+    return "\n".join(lines)
+
+
+_MAIN_EPILOG = """\
+word2vec.c's own single-dash flags are accepted too, so its scripts run with only the program
+name changed:
+  fastw2v -train corpus.txt -output vectors.bin -cbow 0 -size 200 -window 5 -negative 5 \\
+          -hs 0 -sample 1e-4 -threads 4 -binary 1 -iter 5 -min-count 5
+Run "fastw2v -train" alone for word2vec.c's flag list with fastw2v's defaults."""
+
+
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help lines end with "(default: X)" for options that have a default; required options and
+    flags without a value say nothing more."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("%(default)" not in text and action.option_strings and not action.required
+                and action.default is not None and action.nargs != 0
+                and action.default is not argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
 def _build_parser():
-    parser = _Parser(prog="fastw2v", description="Fast word2vec: train, query, evaluate, convert.")
+    from . import __version__
+
+    parser = _Parser(prog="fastw2v", description="Fast word2vec: train, query, evaluate, convert.",
+                     epilog=_MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fastw2v {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    p = sub.add_parser("train", help="train vectors on a LineSentence file (- for stdin)")
+    p = sub.add_parser("train", help="train vectors on a LineSentence file (- for stdin)",
+                       formatter_class=_DefaultsFormatter,
+                       description="Train word vectors on a corpus file and write them in word2vec's "
+                                   "format. Options are gensim's Word2Vec parameters, with its "
+                                   "defaults.")
     p.add_argument("input", help="corpus: one sentence per line, space-separated; .gz/.bz2 ok; - for stdin")
-    p.add_argument("-o", "--output", required=True, help="where to write the word vectors")
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--sg", type=int, choices=(0, 1), default=0)
-    p.add_argument("--hs", type=int, choices=(0, 1), default=0)
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--ns-exponent", type=float, default=0.75)
-    p.add_argument("--alpha", type=float, default=0.025)
-    p.add_argument("--min-alpha", type=float, default=0.0001)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--workers", type=int, default=min(3, os.cpu_count() or 1))
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--max-vocab-size", type=int, default=None)
-    p.add_argument("--batch-mode", default="exact", help="exact (word2vec.c semantics) or shared_negatives")
+    p.add_argument("-o", "--output", required=True, help="where to write the word vectors (required)")
+    p.add_argument("--vector-size", type=int, default=100, metavar="N",
+                   help="dimensions of the word vectors")
+    p.add_argument("--window", type=int, default=5, metavar="N",
+                   help="maximum distance between the centre word and a context word")
+    p.add_argument("--min-count", type=int, default=5, metavar="N",
+                   help="ignore words that occur fewer than N times")
+    p.add_argument("--sample", type=float, default=1e-3, metavar="T",
+                   help="down-sample words more frequent than T (fraction of the corpus); 0: off")
+    p.add_argument("--sg", type=int, choices=(0, 1), default=0,
+                   help="1: skip-gram, 0: CBOW")
+    p.add_argument("--hs", type=int, choices=(0, 1), default=0,
+                   help="1: hierarchical softmax, 0: not")
+    p.add_argument("--negative", type=int, default=5, metavar="N",
+                   help="negative samples per positive pair (0: no negative sampling)")
+    p.add_argument("--ns-exponent", type=float, default=0.75, metavar="P",
+                   help="negatives drawn with probability proportional to count**P")
+    p.add_argument("--alpha", type=float, default=0.025, metavar="A",
+                   help="initial learning rate")
+    p.add_argument("--min-alpha", type=float, default=0.0001, metavar="A",
+                   help="learning rate at the end of training (linear decay)")
+    p.add_argument("--epochs", type=int, default=5, metavar="N",
+                   help="passes over the corpus")
+    p.add_argument("--workers", type=int, default=min(3, os.cpu_count() or 1), metavar="N",
+                   help="worker threads")
+    p.add_argument("--seed", type=int, default=1, metavar="N",
+                   help="random seed (initial vectors and every batch's random stream)")
+    p.add_argument("--max-vocab-size", type=int, default=None, metavar="N",
+                   help="prune the rarest words while counting to keep at most N (default: no limit)")
+    p.add_argument("--batch-mode", default="exact", choices=("exact", "shared_negatives"),
+                   help="exact (word2vec.c semantics) or shared_negatives (skip-gram shares one "
+                        "set of negatives per centre word: faster, not exact)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--binary", dest="binary", action="store_true", default=True,
-                     help="word2vec binary format (default)")
-    fmt.add_argument("--text", dest="binary", action="store_false", help="word2vec text format")
-    p.add_argument("--save-model", metavar="PATH", help="also save the full model (native format)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+                     help="write word2vec's binary format (the default)")
+    fmt.add_argument("--text", dest="binary", action="store_false",
+                     help="write word2vec's text format (default: binary)")
+    p.add_argument("--save-model", metavar="PATH",
+                   help="also save the full model in the native format (default: not saved)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no summary (default: both shown)")
     p.set_defaults(handler=_cmd_train)
 
     p = sub.add_parser("similar", help="nearest neighbours of words")
@@ -132,6 +223,13 @@ def _build_parser():
     p.add_argument("--to", choices=("text", "binary", "native"),
                    help="output format (default: from the extension: .txt/.vec text, .bin binary, "
                         ".fw2v/.npz native)")
+    if importlib.util.find_spec("gensim") is not None:   # offered only where gensim is installed
+        p.add_argument("--from-gensim", action="store_true",
+                       help="INPUT is a gensim 4 Word2Vec model file: load it with gensim and convert "
+                            "the whole model (vocabulary, counts, output weights), so that a native "
+                            "OUTPUT can be trained further with fastw2v. WARNING: gensim's loader "
+                            "unpickles the file, which can run any code it holds: use it only on "
+                            "files you trust")
     p.set_defaults(handler=_cmd_convert)
 
     p = sub.add_parser("demo", help="train on the embedded US speeches corpus and show neighbours")
@@ -182,7 +280,7 @@ def _train_and_report(model, corpus_file, quiet=False):
     if not quiet:
         print(f"vocabulary: {len(model.wv)} words; trained on {raw:,} words in {seconds:.1f} s "
               f"({raw / max(seconds, 1e-9):,.0f} words/s); final epoch loss "
-              f"{model.get_latest_training_loss():.6g}", file=sys.stderr)
+              f"{model.loss_history[-1] if model.loss_history else 0.0:.6g}", file=sys.stderr)
 
 
 def _word2vec_c(argv):
@@ -208,6 +306,8 @@ def _word2vec_c(argv):
     alpha = _float_opt(values, "-alpha") if values["-alpha"] is not None else (0.05 if cbow else 0.025)
     corpus_file = _existing(values["-train"])
     _check_writable(values["-output"])
+    if values["-save-vocab"]:
+        _check_writable(values["-save-vocab"])
     threads = _int_opt(values, "-threads")
     if threads < 1:   # word2vec.c would start no thread and train nothing
         raise CLIError(f"fastw2v: -threads must be at least 1, got {threads}")
@@ -291,9 +391,11 @@ def _cmd_evaluate(args):
 
 
 def _cmd_convert(args):
-    wv = load_vectors(args.input)
+    if getattr(args, "from_gensim", False):
+        return _convert_from_gensim(args)
     target = args.to or _format_from_extension(args.output)
     _check_writable(args.output)
+    wv = load_vectors(args.input)
     if target == "native":
         wv.save(args.output)
     else:
@@ -301,10 +403,37 @@ def _cmd_convert(args):
     return 0
 
 
+def _convert_from_gensim(args):
+    """``convert --from-gensim``: a gensim Word2Vec file, loaded by gensim (it unpickles), as a
+    fastw2v model (native output) or its vectors (text/binary output)."""
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    from .model import Word2Vec
+
+    target = args.to or _format_from_extension(args.output)
+    _check_writable(args.output)
+    _existing(args.input)
+    try:
+        theirs = GensimWord2Vec.load(args.input)
+    except Exception as exc:   # whatever gensim's unpickler raises for a file that is not its model
+        raise CLIError(f"fastw2v convert: gensim cannot load {args.input} as a Word2Vec model "
+                       f"({type(exc).__name__}: {_one_line(exc)})") from None
+    model = Word2Vec.from_gensim(theirs)
+    if target == "native":
+        model.save(args.output)
+    else:
+        model.wv.save_word2vec_format(args.output, binary=(target == "binary"))
+    return 0
+
+
 def _cmd_demo(args):
     from . import datasets
     from .model import Word2Vec
 
+    if args.save:
+        _check_writable(args.save)
+    if args.plot and importlib.util.find_spec("matplotlib") is not None:
+        _check_writable(args.plot)
     sentences = datasets.us_speeches()
     print("training skip-gram on US State of the Union and inaugural addresses "
           "(public domain, embedded) ...", file=sys.stderr)
@@ -338,6 +467,7 @@ def _cmd_demo(args):
 
 
 def _cmd_plot(args):
+    _check_writable(args.output)
     wv = load_vectors(args.model)
     words = args.words or wv.index_to_key[: args.top]
     for word in words:
@@ -387,11 +517,17 @@ def load_vectors(path):
     from .keyedvectors import KeyedVectors
 
     _existing(path)
-    kind = sniff_format(path)
-    if kind == "native":
-        from .io import load_native_any
-        return load_native_any(path)
-    return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
+    try:
+        kind = sniff_format(path)
+        if kind == "native":
+            from .io import load_native_any
+            return load_native_any(path)
+        return KeyedVectors.load_word2vec_format(path, binary=(kind == "binary"))
+    except MemoryError:
+        # Not training advice: the vectors a file holds do not fit (a corrupt file's lies are
+        # VectorFileErrors, raised before allocating).
+        raise CLIError(f"fastw2v: error: out of memory while loading {path} (the vectors it "
+                       "holds do not fit in memory)") from None
 
 
 def _format_from_extension(path):
@@ -423,10 +559,17 @@ def _existing(path):
 
 
 def _check_writable(path):
+    """Refuse an output path that cannot be written, before any work starts (every output of a
+    command is checked before training or loading); the message names the user's path."""
+    if not path:
+        raise CLIError("fastw2v: an output path is empty")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise CLIError(f"fastw2v: cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        problem = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise CLIError(f"fastw2v: cannot write {path}: folder {folder} {problem}")
+    if os.path.isdir(path):
+        raise CLIError(f"fastw2v: cannot write {path}: it is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise CLIError(f"fastw2v: cannot write {path}: permission denied")
 
 

@@ -17,7 +17,9 @@ those characters stay inside tokens, so that both modes agree byte for byte.
 
 Sentences: one line = one sentence; a line of more than ``max_sentence_length`` tokens is cut into
 pieces of that many tokens (raw tokens, out-of-vocabulary ones included), each piece a sentence,
-exactly like gensim's LineSentence. Nothing is ever truncated.
+exactly like gensim's LineSentence. Nothing is ever truncated. Readers cut lines into those pieces
+while reading, so that memory stays bounded by a read block and one piece however long a line is
+(``LineSentence``; ``iter_file_batches`` by ``MAX_CARRY_BYTES``).
 """
 from __future__ import annotations
 
@@ -224,6 +226,8 @@ class LineSentence:
     ``seek(0)`` (opened in binary or text mode). Lines longer than ``max_sentence_length`` tokens are
     cut into pieces of that many tokens, each yielded as a sentence; empty lines yield nothing.
     ``limit`` reads only the first ``limit`` lines. Restartable: each ``iter()`` re-reads the file.
+    Reads 1 MiB blocks and yields a long line's pieces as they arrive (bounded memory: a line of
+    any length never exists whole, neither as bytes nor as tokens).
     """
 
     def __init__(self, source, max_sentence_length: int = MAX_SENTENCE_LENGTH, limit: int | None = None):
@@ -235,37 +239,100 @@ class LineSentence:
 
     def __iter__(self) -> Iterator[list[str]]:
         if hasattr(self.source, "read"):
-            yield from self._iter_file_object()
-            return
-        max_len = self.max_sentence_length
-        remaining = self.limit
-        for _, lines, split in iter_text_blocks(self.source):
-            if remaining is not None:
-                if remaining <= 0:
-                    return
-                lines = lines[:remaining]
-                remaining -= len(lines)
-            for line in lines:
-                tokens = split(line)
-                if len(tokens) <= max_len:
-                    if tokens:
-                        yield tokens
-                else:
-                    for i in range(0, len(tokens), max_len):
-                        yield tokens[i:i + max_len]
+            self.source.seek(0)
+            segments = _file_object_segments(self.source)
+        else:
+            segments = _path_segments(self.source)
+        return _line_pieces(segments, self.max_sentence_length, self.limit)
 
-    def _iter_file_object(self):
-        self.source.seek(0)
-        max_len = self.max_sentence_length
-        name = getattr(self.source, "name", repr(self.source))
-        for lineno, line in enumerate(self.source, 1):
-            if self.limit is not None and lineno > self.limit:
+
+def _line_pieces(segments, max_len: int, limit) -> Iterator[list[str]]:
+    """LineSentence's sentences from decoded ``(text, split)`` segments of a file, each cut just
+    after a whitespace character (so no token spans two segments, but a line may): every line split
+    into tokens and cut into pieces of ``max_len``, the first ``limit`` lines only (None: all).
+    A line longer than a segment is cut into pieces as its segments arrive, so memory stays bounded
+    by a segment and ``max_len`` tokens, however long the line."""
+    carry: list[str] = []   # tokens of the line that continues into the next segment
+    done = 0                # lines finished
+    for text, split in segments:
+        lines = text.split("\n")
+        last = len(lines) - 1
+        for k, line in enumerate(lines):
+            if limit is not None and done >= limit:
                 return
-            if isinstance(line, bytes):
-                line = decode_block(line, name, lineno)
-            tokens = _ascii_split(line)
-            for i in range(0, len(tokens), max_len):
-                yield tokens[i:i + max_len]
+            tokens = split(line) if line else []
+            if carry:
+                carry.extend(tokens)
+                tokens, carry = carry, []
+            if k == last:   # the line goes on in the next segment: keep what is not a full piece
+                whole = len(tokens) - len(tokens) % max_len
+                for i in range(0, whole, max_len):
+                    yield tokens[i:i + max_len]
+                carry = tokens[whole:] if whole else tokens
+                continue
+            done += 1
+            if len(tokens) <= max_len:
+                if tokens:
+                    yield tokens
+            else:
+                for i in range(0, len(tokens), max_len):
+                    yield tokens[i:i + max_len]
+    if carry and (limit is None or done < limit):
+        yield carry
+
+
+def _path_segments(path, block_bytes: int = _READ_BYTES):
+    """``(text, split)`` segments of a text file (.gz/.bz2 transparently), for ``_line_pieces``:
+    blocks of about ``block_bytes`` cut after their last ASCII whitespace byte, decoded as strict
+    UTF-8 (a whitespace byte is never inside a UTF-8 sequence, so a cut never splits a character;
+    errors name the file and line)."""
+    name = _name(path)
+    lineno = 1
+    with _ReadErrors(name), open_text(path) as f:
+        tail = b""
+        for block in _read_blocks(f, block_bytes):
+            data = tail + block if tail else block
+            cut = _last_ascii_space(data) + 1
+            if cut == 0:        # one token longer than the block: keep reading
+                tail = data
+                continue
+            head, tail = (data, b"") if cut == len(data) else (data[:cut], data[cut:])
+            yield decode_block(head, name, lineno), (_ascii_split if _has_other_space(head) else str.split)
+            lineno += head.count(b"\n")
+        if tail:
+            yield decode_block(tail, name, lineno), (_ascii_split if _has_other_space(tail) else str.split)
+
+
+_ASCII_SPACE_CHARS = " \t\n\r\v\f"
+
+
+def _file_object_segments(source, block_chars: int = _READ_BYTES):
+    """``(text, split)`` segments of an open file object (binary: strict UTF-8, errors naming the
+    object's ``name`` and the line; text: as read), cut after their last ASCII whitespace."""
+    name = getattr(source, "name", repr(source))
+    lineno = 1
+    tail = None
+    while True:
+        block = source.read(block_chars)
+        if not block:
+            break
+        data = tail + block if tail else block
+        if isinstance(data, bytes):
+            cut = _last_ascii_space(data) + 1
+        else:
+            cut = max(data.rfind(c) for c in _ASCII_SPACE_CHARS) + 1
+        if cut == 0:
+            tail = data
+            continue
+        head, tail = data[:cut], data[cut:]
+        if isinstance(head, bytes):
+            text = decode_block(head, name, lineno)
+            lineno += head.count(b"\n")
+        else:
+            text = head
+        yield text, _ascii_split
+    if tail:
+        yield (decode_block(tail, name, lineno) if isinstance(tail, bytes) else tail), _ascii_split
 
 
 def _last_ascii_space(block: bytes) -> int:
@@ -312,6 +379,76 @@ class Text8Corpus:
                     break
         if sentence:
             yield sentence
+
+
+class PathLineSentences:
+    """``LineSentence`` over every file of a folder, in file-name order (gensim's
+    ``PathLineSentences``).
+
+    ``source`` is a folder (its plain files are read in sorted name order; subfolders are not
+    entered) or a single file. Each file is read as ``LineSentence(file, max_sentence_length, limit)``:
+    .gz/.bz2 decompressed transparently, ``limit`` lines *per file*. The file list is taken once, at
+    construction, as in gensim; every ``iter()`` re-reads the files (restartable).
+    """
+
+    def __init__(self, source, max_sentence_length: int = MAX_SENTENCE_LENGTH, limit: int | None = None):
+        self.source = os.fspath(source)
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be None or >= 0, got {limit!r}")
+        self.limit = limit
+        if os.path.isfile(self.source):
+            self.input_files = [self.source]
+        elif os.path.isdir(self.source):
+            self.source = os.path.join(self.source, "")
+            self.input_files = sorted(
+                os.path.join(self.source, name) for name in os.listdir(self.source)
+                if os.path.isfile(os.path.join(self.source, name)))
+        else:
+            raise FileNotFoundError(f"PathLineSentences: source {self.source!r} is neither a file "
+                                    "nor a folder")
+        logger.info("PathLineSentences reads %i files from %s", len(self.input_files), self.source)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for path in self.input_files:
+            yield from LineSentence(path, self.max_sentence_length, self.limit)
+
+
+class BrownCorpus:
+    """Sentences of the Brown corpus as NLTK ships it (gensim's ``BrownCorpus``): every plain file of
+    the folder ``dirname``, in sorted name order (gensim takes ``os.listdir`` order, which depends on
+    the file system), one sentence per line, tokens ``word/TAG``.
+
+    A token with exactly one ``/`` becomes ``word.lower() + "/" + TAG[:2]``, kept only when
+    ``TAG[:2]`` is alphabetic (punctuation tags are dropped); other tokens are dropped; lines left
+    empty yield nothing. Lines are split on any whitespace (``str.split()``, as gensim), decoded as
+    strict UTF-8; .gz/.bz2 files are decompressed. Restartable.
+    """
+
+    def __init__(self, dirname):
+        self.dirname = os.fspath(dirname)
+        if not os.path.isdir(self.dirname):
+            raise NotADirectoryError(f"BrownCorpus: dirname {self.dirname!r} is not a folder")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        names = sorted(os.listdir(self.dirname))
+        for name in names:
+            path = os.path.join(self.dirname, name)
+            if not os.path.isfile(path):
+                continue
+            for lineno, line in enumerate(_iter_raw_lines(path), 1):
+                words = []
+                for token in decode_block(line, _name(path), lineno).split():
+                    parts = token.split("/")
+                    if len(parts) == 2 and parts[1][:2].isalpha():
+                        words.append(f"{parts[0].lower()}/{parts[1][:2]}")
+                if words:
+                    yield words
+
+
+def _iter_raw_lines(path) -> Iterator[bytes]:
+    with _ReadErrors(_name(path)), open_text(path) as f:
+        yield from f
 
 
 # --------------------------------------------------------------------------- encoding

@@ -16,6 +16,13 @@ raises :class:`VectorFileError` naming the file and the line (text) or byte offs
 decompressed stream for compressed files). Words are never allowed to contain ``" "`` or
 ``"\\n"`` on write (the file could not be read back).
 
+Memory is bounded by the data actually present, never by what a header claims: all declared rows
+are allocated at once only when the file's size shows they fit (a binary row takes at least
+``4 * dim + 2`` bytes, a text row ``2 * dim + 2``); otherwise (compressed files, lying headers) the
+array grows as rows arrive. A text row may take at most ``_max_text_row(dim)`` bytes (a word of
+1 MiB and 64 bytes per value) and is refused as soon as it is longer; a binary row longer than a
+read chunk is gathered as its bytes arrive.
+
 Native container (``save_native`` / ``load_native``)
 ----------------------------------------------------
 One uncompressed ZIP archive (readable by ``np.load(path, allow_pickle=False)`` and by ``unzip``)::
@@ -28,7 +35,10 @@ One uncompressed ZIP archive (readable by ``np.load(path, allow_pickle=False)`` 
 
 Loading never unpickles: members are parsed with NumPy's literal-only .npy header parser, object
 and structured dtypes are refused, and the archive must hold exactly the members the manifest
-names, with the dtypes and shapes it declares. ``mmap="r"`` (read-only) or ``"c"``
+names, with the dtypes and shapes it declares. Inflation is bounded before anything is read: a
+member may hold its declared array plus a .npy header of at most 64 KiB, a deflated ``meta.json``
+at most 64 times its stored size (+ 1 MiB), and only stored or deflated members are read (zipfile
+inflates bz2/lzma members a whole read at a time). ``mmap="r"`` (read-only) or ``"c"``
 (copy-on-write) maps each array straight from the archive (the member's offset is read from its
 local header, the .npy header parsed, then ``np.memmap``); ``"r+"`` is refused because writing
 through the map would silently invalidate the member's CRC. Mapped members are not CRC-checked;
@@ -45,7 +55,9 @@ import logging
 import math
 import os
 import re
+import stat
 import struct
+import sys
 import tempfile
 import tokenize
 import warnings
@@ -66,7 +78,8 @@ except ImportError:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "VectorFileError", "open_maybe_compressed", "atomic_write",
+    "VectorFileError", "TruncatedVectorFileError", "UndecodableVectorFileError",
+    "open_maybe_compressed", "atomic_write",
     "read_word2vec_format", "write_word2vec_format", "read_vocab_counts", "write_vocab_counts",
     "save_native", "load_native", "load_native_any", "sniff_format",
     "NATIVE_CONTAINER", "NATIVE_CONTAINER_VERSION",
@@ -80,10 +93,19 @@ _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")
 _ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object / structured / strings
 _ZIP_PAD_ID = 0xD935  # the "alignment padding" extra-field id that Android's zipalign uses
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: identical inputs give identical files
+_MAX_NPY_HEADER = 1 << 16  # bytes of a member's .npy header at most (NumPy itself allows 10,000)
+#: a deflated meta.json may inflate to at most this many times its stored size (+ 1 MiB); fastw2v
+#: itself stores it uncompressed, and JSON deflates by 3-10x
+_MAX_META_INFLATION = 64
 _COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _READ_CHUNK = 1 << 20
 _MAX_BINARY_WORD = 1 << 20  # bytes; a longer "word" means a corrupt file, not a word
 _MAX_HEADER_LINE = 4096
+#: bytes one value of a text row may take, its separator included (str(np.float32) needs at most
+#: 15, "%.17g" 24): with the word, this bounds a row's length by its dimension
+_MAX_TEXT_VALUE_BYTES = 64
+_MAX_FIRST_TEXT_ROW = 1 << 24  # header-less text: the row that sets the dimension, at most 16 MiB
+_GROW_START_BYTES = 1 << 16    # first allocation for rows whose count the file size cannot bound
 
 
 class VectorFileError(ValueError):
@@ -91,6 +113,9 @@ class VectorFileError(ValueError):
 
     ``str(err)`` names the file and, where known, the line (text) or byte offset (binary);
     the same facts are in ``err.path``, ``err.line`` and ``err.offset`` (None when not known).
+    Two subclasses are also the builtin types gensim raises for the same defects:
+    :class:`TruncatedVectorFileError` (an ``EOFError``) and :class:`UndecodableVectorFileError`
+    (a ``UnicodeDecodeError``).
     """
 
     def __init__(self, message, path=None, line=None, offset=None):
@@ -100,13 +125,38 @@ class VectorFileError(ValueError):
         self.offset = offset
 
 
-def _error(path, problem, line=None, offset=None, compressed=False):
+class TruncatedVectorFileError(VectorFileError, EOFError):
+    """A vector file ends before the rows or bytes it declares (also an ``EOFError``, as in gensim)."""
+
+
+class UndecodableVectorFileError(VectorFileError, UnicodeDecodeError):
+    """A word is not valid in the file's encoding under ``unicode_errors="strict"`` (also a
+    ``UnicodeDecodeError``, as in gensim: ``encoding``, ``object``, ``start``, ``end`` and ``reason``
+    describe the word's bytes)."""
+
+    def __init__(self, message, encoding, word, start, end, reason, path=None, line=None,
+                 offset=None):
+        UnicodeDecodeError.__init__(self, encoding, word, start, end, reason)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.offset = offset
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):   # (the 5-argument UnicodeDecodeError constructor is not ours)
+        return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
+                             self.reason), dict(self.__dict__))
+
+
+def _error(path, problem, line=None, offset=None, compressed=False, cls=VectorFileError):
     where = ""
     if line is not None:
         where = f" line {line}:"
     elif offset is not None:
         where = f" byte {offset}{' of the decompressed data' if compressed else ''}:"
-    return VectorFileError(f"{path}:{where} {problem}", path=path, line=line, offset=offset)
+    return cls(f"{path}:{where} {problem}", path=path, line=line, offset=offset)
 
 
 def _compression_of(path):
@@ -188,6 +238,12 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
+def _user_path_error(exc, path):
+    """``exc`` (an OSError about a temporary file) retold about ``path``, keeping its type."""
+    error = type(exc)(exc.errno, f"cannot write {path}: {exc.strerror or exc}", path)
+    return error
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", compression="infer"):
     """Context manager yielding a file object whose contents replace ``path`` only on success.
@@ -205,7 +261,10 @@ def atomic_write(path, mode="wb", compression="infer"):
     kind = _compression_of(path) if compression == "infer" else compression
     directory = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    except OSError as exc:   # name the user's path, not the temporary one
+        raise _user_path_error(exc, path) from None
     raw = os.fdopen(fd, "wb")
     layers = []
     try:
@@ -230,7 +289,10 @@ def atomic_write(path, mode="wb", compression="infer"):
         except FileNotFoundError:
             permissions = 0o666 & ~_current_umask()
         os.chmod(tmp, permissions)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise _user_path_error(exc, path) from None
     except BaseException:
         for layer in reversed(layers):
             with contextlib.suppress(Exception):
@@ -268,9 +330,13 @@ def _decode_word(word, encoding, unicode_errors, path, line=None, offset=None):
     try:
         return word.decode(encoding, unicode_errors)
     except UnicodeDecodeError as exc:
-        raise _error(path, f"word {word[:60]!r} is not valid {encoding} ({exc.reason} at byte "
-                     f"{exc.start} of the word); pass unicode_errors='replace' or 'ignore' to load "
-                     "it anyway", line=line, offset=offset) from None
+        where = f" line {line}:" if line is not None else (
+            f" byte {offset}:" if offset is not None else "")
+        message = (f"{path}:{where} word {word[:60]!r} is not valid {encoding} ({exc.reason} at "
+                   f"byte {exc.start} of the word); pass unicode_errors='replace' or 'ignore' to "
+                   "load it anyway")
+        raise UndecodableVectorFileError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                         exc.reason, path=path, line=line, offset=offset) from None
 
 
 def _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no):
@@ -280,8 +346,12 @@ def _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no):
         raise _error(path, "empty line where a vector row was expected", line=line_no)
     found = len(fields) - 1
     if dim is not None and found != dim:
+        # a short last row without its line end: the file was cut there
+        cut = found < dim and not raw.endswith(b"\n")
         raise _error(path, f"expected a word and {dim} values, found {found} value"
-                     f"{'s' if found != 1 else ''} after {fields[0][:60]!r}", line=line_no)
+                     f"{'s' if found != 1 else ''} after {fields[0][:60]!r}"
+                     f"{' (the file ends inside this row)' if cut else ''}", line=line_no,
+                     cls=TruncatedVectorFileError if cut else VectorFileError)
     if found == 0:
         raise _error(path, f"row {fields[0][:60]!r} has no values", line=line_no)
     word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
@@ -305,50 +375,129 @@ def _is_float(field):
         return False
 
 
-def _read_text(f, path, limit, no_header, encoding, unicode_errors, datatype):
+def _max_text_row(dim):
+    """Bytes a text row of ``dim`` values can take at most (word, separators, values, line end)."""
+    return _MAX_BINARY_WORD + _MAX_TEXT_VALUE_BYTES * dim + 2
+
+
+def _rows_fit(n, min_row_bytes, available, text):
+    """Whether ``n`` rows of at least ``min_row_bytes`` can fit in the ``available`` bytes after the
+    header (None: unknown, a compressed stream). Only then are all ``n`` rows allocated at once;
+    otherwise the array grows as rows arrive, and the reader reports where the file falls short."""
+    if available is None:
+        return False
+    return n * min_row_bytes - (1 if text else 0) <= available   # (a text file's last \n may lack)
+
+
+class _Rows:
+    """The vectors read so far, in an array that grows by doubling as rows arrive (up to ``n``
+    rows; None: no bound), so that no allocation trusts the header's count. ``exact``: allocate all
+    ``n`` rows at the first one (the file's size has shown that they fit)."""
+
+    def __init__(self, n, dim, datatype, exact):
+        self.n, self.dim, self.datatype, self.exact = n, dim, np.dtype(datatype), exact
+        self.array = None
+        self.size = 0
+
+    def append(self, row):
+        if self.array is None or self.size == len(self.array):
+            self._grow()
+        self.array[self.size] = row
+        self.size += 1
+
+    def _grow(self):
+        if self.array is None:
+            rows = self.n if self.exact else max(1, _GROW_START_BYTES // (self.dim * self.datatype.itemsize))
+        else:
+            rows = 2 * len(self.array)
+        if self.n is not None:
+            rows = min(rows, self.n)
+        grown = np.empty((rows, self.dim), dtype=self.datatype)
+        if self.array is not None:
+            grown[:self.size] = self.array[:self.size]
+        self.array = grown
+
+    def result(self):
+        if self.array is None:
+            return np.empty((0, self.dim), dtype=self.datatype)
+        if self.size == len(self.array):
+            return self.array
+        return self.array[:self.size].copy()
+
+
+def _first_non_blank_line(f, line_no):
+    """Number of the first line after line ``line_no`` holding anything but whitespace, reading the
+    rest of ``f`` in chunks (never a whole line at once); None if there is none."""
+    while True:
+        chunk = f.read(_READ_CHUNK)
+        if not chunk:
+            return None
+        stripped = chunk.lstrip()
+        if stripped:
+            return line_no + 1 + chunk.count(b"\n", 0, len(chunk) - len(stripped))
+        line_no += chunk.count(b"\n")
+
+
+def _read_row_line(f, path, line_no, max_row, dim):
+    raw = f.readline(min(max_row + 1, sys.maxsize))
+    if len(raw) > max_row:
+        what = (f"a word and {dim} values can take" if dim is not None else
+                "the first row of a header-less file may take")
+        raise _error(path, f"row longer than {max_row} bytes, more than {what} (wrong dimension "
+                     "in the header, a missing line end, or not a vector file)", line=line_no)
+    return raw
+
+
+def _read_text(f, path, limit, no_header, encoding, unicode_errors, datatype, size):
     keys = []
     if no_header:
-        rows = []
+        rows = None
         line_no = 0
         dim = None
-        for raw in f:
-            line_no += 1
-            if limit and len(rows) >= limit:
+        while not (limit and len(keys) >= limit):
+            max_row = _MAX_FIRST_TEXT_ROW if dim is None else _max_text_row(dim)
+            raw = _read_row_line(f, path, line_no + 1, max_row, dim)
+            if not raw:
                 break
+            line_no += 1
             if not raw.strip():
                 # Only trailing blank lines are allowed: look for data after this one.
-                for rest in f:
-                    line_no += 1
-                    if rest.strip():
-                        raise _error(path, "vector row after a blank line", line=line_no)
+                junk = _first_non_blank_line(f, line_no)
+                if junk is not None:
+                    raise _error(path, "vector row after a blank line", line=junk)
                 break
             word, values = _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no)
-            dim = len(values)
+            if rows is None:
+                dim = len(values)
+                rows = _Rows(None, dim, datatype, exact=False)
             keys.append(word)
             rows.append(values)
-        if not rows:
+        if rows is None:
             raise _error(path, "no vector rows found (cannot infer the dimension)", line=line_no or 1)
-        return keys, np.vstack(rows)
+        return keys, rows.result()
 
-    count, dim = _parse_header(f.readline(_MAX_HEADER_LINE), path)
+    header = f.readline(_MAX_HEADER_LINE)
+    count, dim = _parse_header(header, path)
     n = min(count, limit) if limit else count
-    vectors = np.empty((n, dim), dtype=datatype)
+    fits = _rows_fit(n, 2 * dim + 2, None if size is None else size - len(header), text=True)
+    rows = _Rows(n, dim, datatype, exact=fits)
+    max_row = _max_text_row(dim)
     line_no = 1
     for i in range(n):
-        raw = f.readline()
+        raw = _read_row_line(f, path, line_no + 1, max_row, dim)
         line_no += 1
         if not raw:
             raise _error(path, f"file ends after {i} of the {count} vectors declared in the header",
-                         line=line_no)
-        word, vectors[i] = _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no)
+                         line=line_no, cls=TruncatedVectorFileError)
+        word, values = _text_row(raw, dim, encoding, unicode_errors, datatype, path, line_no)
+        rows.append(values)
         keys.append(word)
     if n == count:
-        for raw in f:
-            line_no += 1
-            if raw.strip():
-                raise _error(path, f"unexpected data after the last of the {count} vectors declared "
-                             "in the header (wrong count, or junk at the end)", line=line_no)
-    return keys, vectors
+        junk = _first_non_blank_line(f, line_no)
+        if junk is not None:
+            raise _error(path, f"unexpected data after the last of the {count} vectors declared "
+                         "in the header (wrong count, or junk at the end)", line=junk)
+    return keys, rows.result()
 
 
 class _ByteReader:
@@ -360,6 +509,7 @@ class _ByteReader:
         self.pos = 0
         self.base = start  # absolute offset of buf[0]
         self.eof = False
+        self.have = 0      # bytes of the row present when read_row returned None
 
     def offset(self):
         return self.base + self.pos
@@ -393,11 +543,32 @@ class _ByteReader:
                 return None
             searched -= before  # buffer was shifted by `before`
 
-    def ensure(self, n):
-        while len(self.buf) - self.pos < n:
-            if not self._more():
-                return False
-        return True
+    def read_row(self, dim):
+        """The next ``dim`` little-endian float32 values (consumed), or None if the file ends first
+        (``self.have``: the bytes present). A row longer than a read chunk is gathered as it arrives,
+        so memory never exceeds the data actually present, whatever the header's dimension."""
+        n = 4 * dim
+        if n <= _READ_CHUNK:
+            while len(self.buf) - self.pos < n:
+                if not self._more():
+                    self.have = len(self.buf) - self.pos
+                    return None
+        if len(self.buf) - self.pos >= n:
+            row = np.frombuffer(self.buf, dtype="<f4", count=dim, offset=self.pos)
+            self.pos += n
+            return row
+        data = bytearray(self.buf[self.pos:])
+        self.base += len(self.buf)
+        self.buf, self.pos = b"", 0
+        while len(data) < n:
+            chunk = self.f.read(min(n - len(data), _READ_CHUNK))
+            if not chunk:
+                self.eof = True
+                self.have = len(data)
+                return None
+            data += chunk
+            self.base += len(chunk)
+        return np.frombuffer(data, dtype="<f4")
 
     def rest_is_whitespace(self):
         """Offset of the first non-whitespace byte from here to EOF, or None."""
@@ -411,21 +582,27 @@ class _ByteReader:
                 return None
 
 
-def _read_binary(f, path, limit, encoding, unicode_errors, datatype, compressed):
+def _read_binary(f, path, limit, encoding, unicode_errors, datatype, compressed, size):
     header = f.readline(_MAX_HEADER_LINE)
     count, dim = _parse_header(header, path)
     n = min(count, limit) if limit else count
-    vectors = np.empty((n, dim), dtype=datatype)
+    row_bytes = 4 * dim
+    # each row: a word of at least one byte, a space, the values
+    fits = _rows_fit(n, row_bytes + 2, None if size is None else size - len(header), text=False)
+    rows = _Rows(n, dim, datatype, exact=fits)
     keys = []
     reader = _ByteReader(f, len(header))
-    row_bytes = 4 * dim
     for i in range(n):
         start = reader.offset()
         word = reader.until_space()
         if word is None:
-            what = ("file ends" if reader.eof else f"no space within {_MAX_BINARY_WORD} bytes")
-            raise _error(path, f"{what} where word {i + 1} of the {count} declared in the header "
-                         "should start", offset=start, compressed=compressed)
+            if reader.eof:
+                raise _error(path, f"file ends where word {i + 1} of the {count} declared in the "
+                             "header should start", offset=start, compressed=compressed,
+                             cls=TruncatedVectorFileError)
+            raise _error(path, f"no space within {_MAX_BINARY_WORD} bytes where word {i + 1} of "
+                         f"the {count} declared in the header should start", offset=start,
+                         compressed=compressed)
         stripped = word.lstrip(b"\n")  # word2vec.c ends each vector with a newline
         start += len(word) - len(stripped)
         if not stripped:
@@ -433,18 +610,17 @@ def _read_binary(f, path, limit, encoding, unicode_errors, datatype, compressed)
                          compressed=compressed)
         key = _decode_word(stripped, encoding, unicode_errors, path, offset=start)
         data_start = reader.offset()
-        if not reader.ensure(row_bytes):
-            have = len(reader.buf) - reader.pos
+        row = reader.read_row(dim)
+        if row is None:
             raise _error(path, f"file ends inside the vector of word {key!r} (vector {i + 1} of "
-                         f"{count}): {have} of {row_bytes} bytes present", offset=data_start,
-                         compressed=compressed)
-        row = np.frombuffer(reader.buf, dtype="<f4", count=dim, offset=reader.pos)
+                         f"{count}): {reader.have} of {row_bytes} bytes present", offset=data_start,
+                         compressed=compressed, cls=TruncatedVectorFileError)
         if not np.isfinite(row).all():
             raise _error(path, f"vector for word {key!r} contains NaN or infinity",
                          offset=data_start, compressed=compressed)
-        vectors[i] = row
-        reader.pos += row_bytes
+        rows.append(row)
         keys.append(key)
+    vectors = rows.result()
     if not np.isfinite(vectors).all():  # float32 -> narrower datatype overflow
         i = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
         raise _error(path, f"vector for word {keys[i]!r} overflows {np.dtype(datatype).name}")
@@ -492,14 +668,23 @@ def read_word2vec_format(path, binary=False, limit=None, unicode_errors="strict"
     path = os.fspath(path)
     compressed = _compression_of(path) is not None
     with open_maybe_compressed(path, "rb") as f:
+        size = None   # bytes in the file, when they are the bytes read (a regular, plain file)
+        if not compressed:
+            st = os.fstat(f.fileno())
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 if binary:
                     keys, vectors = _read_binary(f, path, limit, encoding, unicode_errors, datatype,
-                                                 compressed)
+                                                 compressed, size)
                 else:
                     keys, vectors = _read_text(f, path, limit, no_header, encoding, unicode_errors,
-                                               datatype)
+                                               datatype, size)
+        except VectorFileError:
+            raise
+        except EOFError as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})",
+                         cls=TruncatedVectorFileError) from None
         except _DECOMPRESSION_ERRORS as exc:
             raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
         except OSError as exc:
@@ -573,23 +758,43 @@ def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, 
 def read_vocab_counts(path, encoding="utf8", unicode_errors="strict"):
     """Read a word2vec.c ``-save-vocab`` file (``word count`` per line) into a dict."""
     path = os.fspath(path)
-    counts = {}
+    compressed = _compression_of(path) is not None
     with open_maybe_compressed(path, "rb") as f:
-        for line_no, raw in enumerate(f, 1):
-            fields = raw.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                raise _error(path, f"expected 'word count', got {raw[:80]!r}", line=line_no)
-            word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
-            try:
-                count = int(fields[1])
-            except ValueError:
-                raise _error(path, f"count {fields[1][:40]!r} of word {word!r} is not an integer",
-                             line=line_no) from None
-            if count < 0:
-                raise _error(path, f"negative count for word {word!r}", line=line_no)
-            counts[word] = count
+        try:
+            return _read_vocab_lines(f, path, encoding, unicode_errors)
+        except VectorFileError:
+            raise
+        except EOFError as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})",
+                         cls=TruncatedVectorFileError) from None
+        except _DECOMPRESSION_ERRORS as exc:
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+        except OSError as exc:
+            if not compressed:
+                raise
+            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+
+
+def _read_vocab_lines(f, path, encoding, unicode_errors):
+    counts = {}
+    longest = _MAX_BINARY_WORD + 64   # a word and a count, with room for spacing
+    for line_no, raw in enumerate(iter(lambda: f.readline(longest + 1), b""), 1):
+        if len(raw) > longest:
+            raise _error(path, f"line longer than {longest} bytes: not 'word count'", line=line_no)
+        fields = raw.split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise _error(path, f"expected 'word count', got {raw[:80]!r}", line=line_no)
+        word = _decode_word(fields[0], encoding, unicode_errors, path, line=line_no)
+        try:
+            count = int(fields[1])
+        except ValueError:
+            raise _error(path, f"count {fields[1][:40]!r} of word {word!r} is not an integer",
+                         line=line_no) from None
+        if count < 0:
+            raise _error(path, f"negative count for word {word!r}", line=line_no)
+        counts[word] = count
     return counts
 
 
@@ -702,6 +907,12 @@ def _local_data_offset(f, path, info):
 def _read_member(zf, f, path, info, spec_dtype, spec_shape, mmap):
     member = info.filename
     nbytes = spec_dtype.itemsize * math.prod(spec_shape)   # exact: no int64 overflow
+    if info.file_size > nbytes + _MAX_NPY_HEADER:
+        # Refused before reading: a member holds its array and a .npy header, nothing more, so a
+        # compressed one can never make the loader inflate more than the manifest's shapes need.
+        raise _error(path, f"member {member!r} declares {info.file_size} bytes, more than the "
+                     f"{nbytes} of its declared array {spec_dtype} {spec_shape} and a .npy header "
+                     "(a damaged or hostile file)")
     if mmap is not None:
         if info.compress_type != zipfile.ZIP_STORED:
             raise _error(path, f"member {member!r} is compressed, so it cannot be memory-mapped "
@@ -785,16 +996,41 @@ def load_native(path, mmap=None):
             raise _error(path, f"corrupt native file ({type(exc).__name__}: {exc})") from None
 
 
+def _read_meta(zf, path):
+    """meta.json, parsed; its inflated size is bounded before it is read (_MAX_META_INFLATION)."""
+    info = zf.getinfo(_META_MEMBER)
+    limit = info.compress_size
+    if info.compress_type != zipfile.ZIP_STORED:
+        limit = _MAX_META_INFLATION * info.compress_size + (1 << 20)
+    if info.file_size > limit:
+        raise _error(path, f"{_META_MEMBER} declares {info.file_size} bytes, more than its "
+                     f"{info.compress_size} stored bytes can hold (a damaged or hostile file)")
+    with zf.open(info) as fp:
+        data = fp.read(limit + 1)
+    if len(data) > limit:
+        raise _error(path, f"{_META_MEMBER} inflates to more than {limit} bytes (a damaged or "
+                     "hostile file)")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _error(path, f"{_META_MEMBER} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise _error(path, f"{_META_MEMBER} is nested too deeply to be fastw2v metadata (a damaged "
+                     "or hostile file)") from None
+
+
 def _load_from_zip(zf, f, path, mmap):
     names = zf.namelist()
     if len(set(names)) != len(names):
         raise _error(path, "archive has duplicate member names")
     if _META_MEMBER not in names:
         raise _error(path, f"no {_META_MEMBER} member: not a fastw2v native file")
-    try:
-        document = json.loads(zf.read(_META_MEMBER).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _error(path, f"{_META_MEMBER} is not valid JSON ({exc})") from None
+    for info in zf.infolist():
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # (bz2 and lzma members are inflated a whole read at a time: no bound on memory)
+            raise _error(path, f"member {info.filename!r} uses ZIP compression method "
+                         f"{info.compress_type}; only stored and deflated members are read")
+    document = _read_meta(zf, path)
     if not isinstance(document, dict) or document.get("container") != NATIVE_CONTAINER:
         found = document.get("container") if isinstance(document, dict) else None
         raise _error(path, f"{_META_MEMBER} does not describe a {NATIVE_CONTAINER} file "

@@ -274,6 +274,8 @@ class KeyedVectors:
                 raise ValueError(f"counts must have shape ({len(keys)},), got {counts.shape}")
             if counts.dtype.kind not in "iu" and not np.array_equal(counts, np.round(counts)):
                 raise ValueError("counts must be integers")
+            if counts.size and counts.min() < 0:
+                raise ValueError("counts must be non-negative")
             kv.expandos["count"] = counts.astype(np.int64)
         return kv
 
@@ -1032,7 +1034,7 @@ class KeyedVectors:
 
         ok, _, _ = self._eval_vocab(restrict_vocab, case_insensitive)
         gold, rows_a, rows_b, dummies = [], [], [], []
-        oov = 0
+        oov = nonfinite = 0
         with _io.open_maybe_compressed(pairs, "rb") as f:
             for line_no, raw in enumerate(f, 1):
                 try:
@@ -1050,6 +1052,11 @@ class KeyedVectors:
                     score = float(score)
                 except ValueError:
                     logger.info("skipping invalid line %d in %s", line_no, pairs)
+                    continue
+                if not np.isfinite(score):   # a "nan" or "inf" judgement would poison both scores
+                    logger.info("skipping line %d in %s: score %r is not a finite number", line_no,
+                                pairs, score)
+                    nonfinite += 1
                     continue
                 if a not in ok or b not in ok:
                     oov += 1
@@ -1076,8 +1083,9 @@ class KeyedVectors:
         pearson = stats.pearsonr(gold, model)
         scored = len(gold) if dummy4unknown else len(gold) + oov
         oov_ratio = 100.0 * oov / scored
-        logger.info("Pearson %.4f, Spearman %.4f against %s; %.1f%% pairs with unknown words",
-                    pearson[0], spearman[0], pairs, oov_ratio)
+        logger.info("Pearson %.4f, Spearman %.4f against %s; %.1f%% pairs with unknown words; "
+                    "%d lines skipped for a score that is not a finite number",
+                    pearson[0], spearman[0], pairs, oov_ratio, nonfinite)
         return pearson, spearman, oov_ratio
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
@@ -1481,6 +1489,9 @@ class KeyedVectors:
                 if values.shape != (len(keys),):
                     raise ValueError(f"attribute {attr!r} has shape {values.shape}, expected "
                                      f"({len(keys)},)")
+                if attr == "count" and (values.dtype.kind not in "iu" or
+                                        (values.size and values.min() < 0)):
+                    raise ValueError("counts must be non-negative integers")
                 kv.expandos[attr] = np.array(values)
             kv.counts_are_placeholders = bool(meta.get("counts_are_placeholders", False))
         except _io.VectorFileError:
@@ -1627,3 +1638,19 @@ def _decode_keys(blob, offsets, path):
                 for i in range(len(bounds) - 1)]
     except UnicodeDecodeError as exc:
         raise _io.VectorFileError(f"{path}: a key is not valid UTF-8 ({exc.reason})", path=path) from None
+
+
+# gensim's module-level names that scripts import from gensim.models.keyedvectors
+#: gensim's name for the vector dtype.
+REAL = np.float32
+_WEAK_VECTOR_RNG = np.random.default_rng()
+
+
+def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
+    """A float32 vector of ``size`` values uniform in [-0.5, 0.5) / size (gensim's helper): derived
+    from ``hashfxn(seed_string)`` when ``seed_string`` is given, else from a module-level generator."""
+    if seed_string:
+        rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xFFFFFFFF))
+    else:
+        rng = _WEAK_VECTOR_RNG
+    return (rng.random(size).astype(REAL) - REAL(0.5)) / size

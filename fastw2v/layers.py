@@ -14,6 +14,7 @@ Conventions used throughout:
 * A layer's ``backward`` *overwrites* its ``grads`` (sets them to zero, then accumulates the batch's
   gradient), so after ``model.backward()`` the grads are exactly the gradient of the last forward.
 """
+import math
 import numbers
 
 import numpy as np
@@ -111,8 +112,10 @@ def _check_max_norm(max_norm, norm_type):
 def _row_norms(rows, norm_type):
     """``norm_type``-norms of the rows of a 2-D array: float64, summed column by column, left to right.
 
-    The fixed summation order (not NumPy's pairwise sum) is the one the compiled twin uses, so the
-    two compute identical norms.
+    Bit for bit the compiled twin's norms, on every CPU: the same summation order (not NumPy's
+    pairwise sum), correctly rounded ``+ * sqrt`` and ``max`` for p = 1, 2, inf, and for any other p
+    the very libm ``pow`` the compiled twin calls (through ``math.pow``, never NumPy's ``power``,
+    whose SIMD code paths differ from libm's in the last bit depending on the CPU).
     """
     a = np.abs(rows.astype(np.float64))
     acc = np.zeros(a.shape[0])
@@ -134,10 +137,13 @@ def _row_norms(rows, norm_type):
     return _pow(acc, 1.0 / norm_type)
 
 
+_libm_pow = np.frompyfunc(math.pow, 2, 1)
+
+
 def _pow(x, p):
-    """Elementwise C ``pow(x, p)``. A scalar exponent lets NumPy substitute sqrt/square for p = 0.5/2,
-    which can differ from libm's pow by an ulp; a full exponent array keeps the plain pow loop."""
-    return np.power(x, np.full(x.shape, p))
+    """Elementwise C ``pow(x, p)`` (libm's, through ``math.pow``) of a float64 array: the function the
+    compiled twin calls, so both give the same bits whichever SIMD path NumPy would pick."""
+    return _libm_pow(x, float(p)).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,32 +4,39 @@ Validation happens here, before any thread starts; the training loop feeds batch
 to ``fastw2v._core.train_batch`` from ``workers`` Python threads (the kernel releases the GIL for the
 whole batch, so the threads train concurrently, Hogwild-style, on shared weight arrays).
 
-Determinism: with ``workers=1`` and a fixed ``seed`` two runs give bitwise identical vectors (the
-batches, their learning rates and the random stream are all functions of the seed and the corpus).
-With ``workers > 1`` the interleaving of lock-free updates varies from run to run, as in word2vec.c
-and gensim.
+Determinism: every batch draws its random numbers from its own stream, seeded by
+``tables.batch_seed(seed, epoch, batch index)`` (the epoch counted over the model's life), whichever
+worker trains it. So with ``workers=1`` and a fixed ``seed`` two runs give bitwise identical vectors,
+a corpus of one batch does so for any ``workers``, and with several batches and ``workers > 1`` the
+only run-to-run difference is the interleaving of lock-free updates, as in word2vec.c and gensim
+(and, for iterable input, which queued batches a worker merges into one call: a merged call
+continues the stream of its first batch; see MERGE_BATCHES).
 """
+import datetime
 import logging
 import math
 import numbers
 import os
+import platform
 import queue
+import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 
 from . import tables
 from .kernels import core as _core
 from .corpus import MAX_SENTENCE_LENGTH, file_partitions, iter_file_batches, iter_id_batches
+from .io import VectorFileError
 from .keyedvectors import KeyedVectors
 from .keyedvectors import check_finite_rows as _check_finite_rows
-from .vocab import Vocabulary, count_words
+from .vocab import EmptyCorpusError, Vocabulary, count_words
+from .vocab import effective_min_count as _effective_min_count
 
 logger = logging.getLogger(__name__)
 
-#: Per-thread random stream of worker t for a run seeded with s: Rng(s * RNG_STREAM_STRIDE + t).
-RNG_STREAM_STRIDE = 1000003
 #: Bytes of a corpus_file read per batch (about 50k words of English text).
 FILE_BATCH_BYTES = 1 << 18
 #: Training modes. "exact" keeps word2vec.c's sequential update semantics (the one the kernels are
@@ -63,6 +70,8 @@ DIVERGENCE_PROBE_ROWS = 256
 #: batch_words a merged call holds up to 50k words, about a corpus_file batch.
 MERGE_BATCHES = 5
 MERGE_WORDS = 50_000
+#: estimate_memory: bytes per word of a vocabulary it has not seen (the str object, ~10 characters).
+ESTIMATED_WORD_BYTES = 60
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -70,6 +79,25 @@ _WORKER_POLL_SECONDS = 0.05
 
 class TrainingDivergedError(FloatingPointError):
     """Training produced a non-finite loss or weights: the learning rate is too high."""
+
+
+__all__ = ["Word2Vec", "TrainingDivergedError", "EmptyCorpusError"]
+
+
+class ModelFileFormatError(VectorFileError, AttributeError):
+    """``Word2Vec.load`` was given a file that is not a Word2Vec model (e.g. saved KeyedVectors).
+    Also an AttributeError, which is what gensim raises for that mistake."""
+
+
+class _ClassOnlyMethod(classmethod):
+    """A classmethod that raises AttributeError when looked up on an instance (gensim's
+    ``model.load(path)`` mistake: ``load`` returns a new model, it does not fill this one)."""
+
+    def __get__(self, instance, owner=None):
+        if instance is not None:
+            raise AttributeError(f"{owner.__name__}.load() is a class method: call "
+                                 f"{owner.__name__}.load(path), which returns the loaded model")
+        return super().__get__(instance, owner)
 
 
 def _check_callbacks(callbacks):
@@ -151,8 +179,11 @@ class Word2Vec:
     instead of log lines) and ``exact_sigmoid`` (exact sigmoid instead of the lookup table).
 
     After training: ``wv`` holds the word vectors (a ``KeyedVectors``), ``syn1neg`` the output weights of
-    negative sampling, ``syn1`` those of hierarchical softmax, ``loss_history`` the summed loss of every
-    epoch (float64, per-thread tallies added up), ``get_latest_training_loss()`` the last epoch's.
+    negative sampling, ``syn1`` those of hierarchical softmax (``len(wv)`` rows as in gensim; the
+    Huffman tree's ``len(wv) - 1`` inner nodes use all but the last, which stays zero),
+    ``loss_history`` the summed loss of every epoch (float64, per-thread tallies added up),
+    ``get_latest_training_loss()`` the running sum over the epochs of the latest ``train()`` call
+    (gensim's semantics).
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -206,9 +237,13 @@ class Word2Vec:
         self.train_count = 0
         self.total_train_time = 0.0
         self.epochs_trained = 0
-        self._rng_states = None
+        self.min_alpha_yet_reached = self.alpha
+        self.raw_vocab = None     # word -> count of scan_vocab (or build_vocab(keep_raw_vocab=True))
+        self.lifecycle_events = []
+        self._rng_states = None   # unused since per-batch streams; kept for model files that have it
         self._diverged = None   # message of a divergence that left NaN/inf weights (see train)
 
+        self.add_lifecycle_event("created", params=repr(self))
         if sentences is not None or corpus_file is not None:
             _check_corpus_args(sentences, corpus_file, "Word2Vec")
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
@@ -218,6 +253,27 @@ class Word2Vec:
                        compute_loss=compute_loss, callbacks=self.callbacks)
 
     # ------------------------------------------------------------------ vocabulary
+
+    def init_weights(self):
+        """Re-draw the input vectors from ``seed`` and zero the output weights (gensim's name)."""
+        if self.vocab is None:
+            raise RuntimeError("init_weights() needs a vocabulary: call build_vocab() first")
+        self._init_weights()
+
+    def update_weights(self):
+        """Give words added since the weights were made (``build_vocab(update=True)``) their rows
+        (gensim's name; build_vocab already does it, so this only fills a gap)."""
+        if self.vocab is None or not len(self.wv):
+            raise RuntimeError("update_weights() needs weights for a first vocabulary: call "
+                               "build_vocab() first")
+        if len(self.wv) < len(self.vocab):
+            self._grow_weights(len(self.wv))
+
+    def seeded_vector(self, seed_string, vector_size):
+        """gensim's helper: a random vector in [-0.5, 0.5) / vector_size derived from
+        ``hashfxn(seed_string)`` (``keyedvectors.pseudorandom_weak_vector``)."""
+        from .keyedvectors import pseudorandom_weak_vector
+        return pseudorandom_weak_vector(vector_size, seed_string=seed_string, hashfxn=self.hashfxn)
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, **kwargs):
@@ -234,7 +290,9 @@ class Word2Vec:
                              trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
         self.corpus_count = result.n_sentences
         self.corpus_total_words = result.total_words
+        self.raw_vocab = result.counts if keep_raw_vocab else None
         self._apply_counts(result.counts, update=update, trim_rule=trim_rule)
+        self.add_lifecycle_event("build_vocab", update=update, trim_rule=repr(trim_rule))
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences; "
                     "kept %i words", len(result.counts), result.total_words, result.n_sentences,
                     len(self.vocab))
@@ -289,7 +347,7 @@ class Word2Vec:
         size = len(self.vocab)
         vectors = self._random_rows(np.random.default_rng(self.seed), size)
         self.syn1neg = np.zeros((size if self.negative else 0, self.vector_size), dtype=np.float32)
-        self.syn1 = np.zeros((max(size - 1, 0) if self.hs else 0, self.vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((size if self.hs else 0, self.vector_size), dtype=np.float32)
         self._diverged = None   # fresh weights: a past divergence no longer matters
         self._set_wv(vectors)
 
@@ -302,8 +360,7 @@ class Word2Vec:
                 [self.syn1neg, np.zeros((size - old_size, self.vector_size), dtype=np.float32)])
         if self.hs:
             self.syn1 = np.concatenate(
-                [self.syn1, np.zeros((max(size - 1, 0) - len(self.syn1), self.vector_size),
-                                     dtype=np.float32)])
+                [self.syn1, np.zeros((size - len(self.syn1), self.vector_size), dtype=np.float32)])
         self._set_wv(vectors)
 
     def _set_wv(self, vectors):
@@ -342,12 +399,37 @@ class Word2Vec:
         return built
 
     def _make_config(self):
+        size = len(self.wv.vectors)
+        syn1 = self.syn1[:max(size - 1, 0)] if self.hs else self.syn1   # the tree's inner nodes
         return _core.TrainConfig(
-            self.wv.vectors, self.syn1neg, self.syn1, self._keep_threshold,
+            self.wv.vectors, self.syn1neg, syn1, self._keep_threshold,
             self._alias_threshold, self._alias_index, self._hs_codes, self._hs_points,
             self._hs_offsets, sg=self.sg, negative=self.negative, hs=self.hs, window=self.window,
             shrink_windows=self.shrink_windows, cbow_mean=bool(self.cbow_mean),
-            exact_sigmoid=self.exact_sigmoid, batch_mode=self.batch_mode)
+            exact_sigmoid=self.exact_sigmoid, batch_mode=self.batch_mode, lockf=self._lockf())
+
+    def _lockf(self):
+        """``wv.vectors_lockf`` as the kernels take it: None when unset or all ones, else float32 of
+        length 1 or len(wv) (gensim's lock factors: 0 freezes a word's input vector)."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is None:
+            return None
+        try:
+            lockf = np.asarray(lockf, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(f"wv.vectors_lockf must be an array of numbers, got "
+                            f"{type(lockf).__name__}") from None
+        if lockf.ndim != 1 or len(lockf) not in (1, len(self.wv)):
+            raise ValueError(f"wv.vectors_lockf must be a 1-D array of length 1 or len(wv)="
+                             f"{len(self.wv)}, got shape {lockf.shape}")
+        if not np.isfinite(lockf).all():
+            raise ValueError("wv.vectors_lockf must hold finite factors")
+        if (lockf == 1.0).all():
+            return None
+        if self.batch_mode == "shared_negatives":
+            raise ValueError("wv.vectors_lockf (locked vectors) is not supported with "
+                             "batch_mode='shared_negatives'; use batch_mode='exact'")
+        return lockf
 
     # ------------------------------------------------------------------ training
 
@@ -363,10 +445,8 @@ class Word2Vec:
         """
         if kwargs:
             raise TypeError(f"train() got unexpected keyword arguments {sorted(kwargs)}")
-        if self.vocab is None or len(self.vocab) == 0:
-            raise RuntimeError("you must first build the vocabulary before training the model: call "
-                               "build_vocab(corpus) (or pass the corpus to Word2Vec(...))")
         corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "train")
+        # the arguments first, the model's state next: gensim's order of checks
         if epochs is None:
             raise ValueError("train() needs an explicit epochs count: pass epochs=model.epochs")
         epochs = _check_int("epochs", epochs, 0)
@@ -378,6 +458,9 @@ class Word2Vec:
                     "train() needs total_examples or total_words, for the learning-rate schedule and "
                     "progress: pass total_examples=model.corpus_count if the corpus is the one given "
                     "to build_vocab")
+        if self.vocab is None or len(self.vocab) == 0:
+            raise RuntimeError("you must first build the vocabulary before training the model: call "
+                               "build_vocab(corpus) (or pass the corpus to Word2Vec(...))")
         total_examples = _check_int("total_examples", total_examples, 0, allow_none=True)
         total_words = _check_int("total_words", total_words, 0, allow_none=True)
         start_alpha = _check_float("start_alpha", self.alpha if start_alpha is None else start_alpha,
@@ -392,9 +475,14 @@ class Word2Vec:
                 f"{self._diverged}; the weights hold NaN/inf: call build_vocab() to re-initialise "
                 "them, then train with a lower learning rate (alpha)")
         self._check_trainable_weights()
+        if self.hs and self.negative:
+            logger.warning("Both hierarchical softmax and negative sampling are activated. This is "
+                           "probably a mistake. You should set either 'hs=0' or 'negative=0' to "
+                           "disable one of them.")
+        if start_alpha > self.min_alpha_yet_reached * (1 + 1e-9):   # (not for rounding)
+            logger.warning("Effective 'alpha' higher than previous training cycles")
 
         config = self._make_config()
-        rngs = self._worker_rngs()
         probe = _DivergenceProbe(config, self.vocab.counts)
         snapshot = _WeightSnapshot.maybe(config)
         self.compute_loss = self.compute_loss or bool(compute_loss)
@@ -403,28 +491,32 @@ class Word2Vec:
         if corpus_file is None and self.workers > 1:
             merge = max(1, min(MERGE_BATCHES, MERGE_WORDS // self.batch_words))
 
+        on_batch = _batch_hooks(callbacks, self)
         _call(callbacks, "on_train_begin", self)
         start = time.perf_counter()
         trained_effective, trained_raw = 0, 0
+        self.running_training_loss = 0.0   # gensim: the sum over this call's epochs
         try:
             for epoch in range(epochs):
                 _call(callbacks, "on_epoch_begin", self)
                 if snapshot is not None:
-                    snapshot.take(rngs)
+                    snapshot.take()
                 batches = self._batches(corpus_iterable, corpus_file)
                 alpha_at = _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words)
+                seeds = _BatchSeeds(self.seed, self.epochs_trained)
                 try:
-                    stats = _run_epoch(config, rngs, batches, alpha_at, self.workers, queue_factor,
+                    stats = _run_epoch(config, seeds, batches, alpha_at, self.workers, queue_factor,
                                        show_progress, report_delay, epoch, expected_words, probe,
-                                       merge)
+                                       merge, on_batch)
                     if not (math.isfinite(stats.loss) and _all_finite(config)):
                         raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
                 except TrainingDivergedError as exc:
-                    self._handle_divergence(exc, epoch, start_alpha, snapshot, rngs)
+                    self._handle_divergence(exc, epoch, start_alpha, snapshot)
                 trained_effective += stats.effective_words
                 trained_raw += stats.raw_words
                 self.loss_history.append(stats.loss)
-                self.running_training_loss = stats.loss
+                self.running_training_loss += stats.loss
+                self.min_alpha_yet_reached = alpha_at(stats.raw_words)
                 self.epochs_trained += 1
                 logger.info("EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
                             "%.0f effective words/s, loss %.4g", epoch + 1, stats.raw_words,
@@ -433,11 +525,13 @@ class Word2Vec:
                 _call(callbacks, "on_epoch_end", self)
         finally:
             # Also on KeyboardInterrupt or a callback's exception: the workers have stopped (see
-            # _run_epoch), the weights are finite, and the next train() continues the random streams.
-            self._rng_states = [rng.state for rng in rngs]
+            # _run_epoch) and the weights are finite; an interrupted epoch is not counted, so
+            # training it again draws the same per-batch streams.
             self.total_train_time += time.perf_counter() - start
             self.wv.invalidate_norms()   # the kernels wrote into wv.vectors in place
         self.train_count += 1
+        self.add_lifecycle_event("train", msg=f"training on {trained_raw} raw words "
+                                 f"({trained_effective} effective words) in {epochs} epochs")
         _call(callbacks, "on_train_end", self)
         return trained_effective, trained_raw
 
@@ -448,12 +542,12 @@ class Word2Vec:
                 raise ValueError(f"cannot train: {name} is read-only (a model loaded with mmap='r'?); "
                                  "load it with mmap=None or mmap='c' (copy-on-write) to train it")
 
-    def _handle_divergence(self, exc, epoch, start_alpha, snapshot, rngs):
+    def _handle_divergence(self, exc, epoch, start_alpha, snapshot):
         """Restore the epoch-start weights (or mark the model diverged), then raise a clear error."""
         message = (f"training diverged in epoch {epoch + 1} with alpha={start_alpha} ({exc}): "
                    "lower the learning rate (alpha)")
         if snapshot is not None:
-            snapshot.restore(rngs)
+            snapshot.restore()
             message += (f". The weights were restored to their state at the start of epoch "
                         f"{epoch + 1}, so the model stays usable and can be trained again")
         else:
@@ -470,13 +564,6 @@ class Word2Vec:
         if total_examples and self.corpus_count:
             return max(1, round(self.corpus_total_words * total_examples / self.corpus_count))
         return max(1, self.corpus_total_words)
-
-    def _worker_rngs(self):
-        rngs = [_core.Rng(self.seed * RNG_STREAM_STRIDE + t) for t in range(self.workers)]
-        if self._rng_states is not None:
-            for rng, state in zip(rngs, self._rng_states):
-                rng.state = state
-        return rngs
 
     def _batches(self, corpus_iterable, corpus_file):
         if corpus_file is not None:
@@ -504,15 +591,376 @@ class Word2Vec:
         return cached[2]
 
     def get_latest_training_loss(self):
-        """Summed loss of the last trained epoch (float64; 0.0 before training)."""
+        """Loss summed over the epochs of the latest ``train()`` call so far (float64; gensim's
+        running loss, so ``loss - previous`` in ``on_epoch_end`` is that epoch's loss; 0.0 before
+        training). ``loss_history`` keeps every epoch's own sum."""
         return self.running_training_loss
+
+
+    # ------------------------------------------------------------------ more of gensim's API
+
+    @property
+    def effective_min_count(self):
+        """The min_count actually applied by the last vocabulary build (raised above ``min_count``
+        when ``max_final_vocab`` demands it); ``min_count`` before any build."""
+        if self.vocab is None or self.vocab.effective_min_count is None:
+            return self.min_count
+        return self.vocab.effective_min_count
+
+    @property
+    def layer1_size(self):
+        """gensim's name for the width of the output weights (= ``vector_size``)."""
+        return self.vector_size
+
+    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+        """Append ``{"event": event_name, **event}`` with the time, fastw2v, Python and platform
+        versions to ``lifecycle_events`` (saved with the model), and log it at ``log_level``
+        (None: not logged), as gensim does."""
+        from . import __version__
+        record = dict(event)
+        record["datetime"] = datetime.datetime.now().isoformat()
+        record["fastw2v"] = __version__
+        record["python"] = sys.version
+        record["platform"] = platform.platform()
+        record["event"] = event_name
+        if log_level:
+            logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
+        if not hasattr(self, "lifecycle_events") or self.lifecycle_events is None:
+            self.lifecycle_events = []
+        self.lifecycle_events.append(record)
+
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
+                   trim_rule=None):
+        """gensim's first build_vocab step: count the corpus into ``raw_vocab`` (word -> count) and
+        set ``corpus_count`` / ``corpus_total_words``. Returns ``(total_words, corpus_count)``.
+        ``workers`` is accepted and unused (counting has its own fast paths)."""
+        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "scan_vocab")
+        result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
+                             max_vocab_size=self.max_vocab_size, progress_per=progress_per,
+                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
+        self.raw_vocab = result.counts
+        self.corpus_count = result.n_sentences
+        self.corpus_total_words = result.total_words
+        return result.total_words, result.n_sentences
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
+                      sample=None, dry_run=False):
+        """gensim's second build_vocab step: apply ``min_count`` / ``max_final_vocab`` /
+        ``trim_rule`` to ``raw_vocab`` (from :meth:`scan_vocab`) and build the vocabulary, its
+        sampling tables and (fastw2v builds them together) the initial weights.
+
+        ``min_count`` / ``sample`` given here replace the model's. Returns gensim's report:
+        ``drop_unique``, ``retain_total``, ``downsample_unique``, ``downsample_total`` (expected
+        words per epoch after subsampling, int) and ``num_retained_words``. ``dry_run=True`` only
+        computes the report. ``raw_vocab`` is dropped unless ``keep_raw_vocab``.
+        """
+        raw = getattr(self, "raw_vocab", None)
+        if not raw:
+            raise RuntimeError("prepare_vocab() needs the counts of scan_vocab(corpus): call it first")
+        min_count = self.min_count if min_count is None else _check_int("min_count", min_count, 0)
+        sample = self.sample if sample is None else _check_float("sample", sample, minimum=0.0)
+        trim_rule = trim_rule if trim_rule is not None else self.trim_rule
+        effective = _effective_min_count(raw, min_count, self.max_final_vocab)
+        from .vocab import keep_vocab_item
+        kept = [c for w, c in raw.items() if keep_vocab_item(w, c, effective, trim_rule)]
+        counts = np.asarray(kept, dtype=np.float64)
+        retain_total = int(counts.sum())
+        if not sample:
+            threshold = float(retain_total)
+        elif sample < 1.0:
+            threshold = sample * retain_total
+        else:
+            threshold = float(int(sample * (3 + math.sqrt(5)) / 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keep = np.minimum((np.sqrt(counts / threshold) + 1) * (threshold / counts), 1.0)
+        report = {"drop_unique": len(raw) - len(kept), "retain_total": retain_total,
+                  "downsample_unique": int((keep < 1.0).sum()),
+                  "downsample_total": int((keep * counts).sum()), "num_retained_words": len(kept)}
+        if dry_run:
+            return report
+        self.min_count, self.sample = min_count, sample
+        self._apply_counts(raw, update=update, trim_rule=trim_rule)
+        if not keep_raw_vocab:
+            self.raw_vocab = None
+        self.add_lifecycle_event("prepare_vocab", msg=f"effective_min_count={effective} leaves "
+                                 f"{len(kept)} unique words ({retain_total} words)")
+        return report
+
+    def prepare_weights(self, update=False):
+        """gensim's third build_vocab step: (re)initialise the weights for the vocabulary (new words'
+        rows only, with ``update=True``). :meth:`prepare_vocab` already did, so with
+        ``update=True`` there is nothing left to add; ``update=False`` re-draws them from ``seed``."""
+        if self.vocab is None:
+            raise RuntimeError("prepare_weights() needs a vocabulary: call scan_vocab() and "
+                               "prepare_vocab() first")
+        if update:
+            self.update_weights()
+        else:
+            self._init_weights()
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Bytes the model takes for ``vocab_size`` words (default ``len(wv)``), as gensim's dict:
+        ``vocab`` (the words, their dict entries and fastw2v's per-word tables: counts, keep
+        thresholds, alias table, Huffman paths), ``vectors``, ``syn1`` (with hs), ``syn1neg`` (with
+        negative) and ``total``. With the model's own vocabulary the words are measured, otherwise
+        estimated at ESTIMATED_WORD_BYTES each."""
+        vocab_size = len(self.wv) if vocab_size is None else _check_int("vocab_size", vocab_size, 0)
+        report = dict(report or {})
+        row = self.vector_size * np.dtype(np.float32).itemsize
+        if self.vocab is not None and vocab_size == len(self.vocab):
+            words = sum(sys.getsizeof(w) for w in self.vocab.index_to_key)
+        else:
+            words = vocab_size * ESTIMATED_WORD_BYTES
+        per_word = 8 + 8 + 4          # index_to_key slot, counts, keep threshold
+        per_word += 3 * 8 * 4 // 3    # key_to_index dict entry (hash, key, value; 2/3 full)
+        if self.negative:
+            per_word += 4 + 4         # alias threshold and index
+        if self.hs:                   # Huffman path: code byte + point int32 per level, offsets
+            depth = max(1, math.ceil(math.log2(max(vocab_size, 2))))
+            per_word += 5 * depth + 8
+        report["vocab"] = words + vocab_size * per_word
+        report["vectors"] = vocab_size * row
+        if self.hs:
+            report["syn1"] = vocab_size * row
+        if self.negative:
+            report["syn1neg"] = vocab_size * row
+        report["total"] = sum(v for k, v in report.items() if k != "total")
+        logger.info("estimated required memory for %i words and %i dimensions: %i bytes",
+                    vocab_size, self.vector_size, report["total"])
+        return report
+
+    def reset_from(self, other_model):
+        """Take ``other_model``'s vocabulary (shared, not copied, as in gensim: neither model should
+        then grow it) and corpus counts, rebuild the sampling tables for this model's settings and
+        re-initialise the weights from ``seed``."""
+        if getattr(other_model, "vocab", None) is None:
+            raise RuntimeError("reset_from(): the other model has no vocabulary")
+        self.vocab = other_model.vocab
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        built = self._build_tables(self.vocab.counts)
+        self._init_weights()
+        self.__dict__.update(built)
+
+    def init_sims(self, replace=False):
+        """Deprecated in gensim 4 (warns): precompute the unit-normalised vectors; with
+        ``replace=True`` normalise ``wv.vectors`` in place. Use ``wv.get_vector(key, norm=True)``
+        or ``wv.fill_norms()`` instead."""
+        warnings.warn("Word2Vec.init_sims() is deprecated (as in gensim 4): use "
+                      "model.wv.get_vector(key, norm=True) or model.wv.fill_norms()",
+                      DeprecationWarning, stacklevel=2)
+        self.wv.fill_norms()
+        if replace:
+            self.wv.unit_normalize_all()
+
+    def predict_output_word(self, context_words_list, topn=10):
+        """The ``topn`` most probable centre words given context words (str keys or int rows), as
+        ``[(word, probability)]``, by gensim's formula: the mean (``cbow_mean``, else sum) of the
+        context words' input vectors, dotted with every row of ``syn1neg``, softmax (computed in
+        float64, shifted by the maximum so it cannot overflow). Needs negative sampling. Returns
+        None (and logs a warning) when no context word is known."""
+        if not self.negative:
+            raise RuntimeError("predict_output_word() needs negative sampling (negative > 0): it "
+                               "uses the output weights syn1neg")
+        if self.vocab is None or len(self.syn1neg) != len(self.wv):
+            raise RuntimeError("predict_output_word() needs a trained model's output weights "
+                               "(syn1neg); these vectors have none (loaded from a vectors file?)")
+        size = len(self.wv)
+        rows = []
+        for word in context_words_list:
+            if isinstance(word, numbers.Integral) and not isinstance(word, bool):
+                if 0 <= word < size:
+                    rows.append(int(word))
+            elif word in self.wv.key_to_index:
+                rows.append(self.wv.key_to_index[word])
+        if not rows:
+            logger.warning("All the input context words are out-of-vocabulary for the current model.")
+            return None
+        topn = _check_int("topn", topn, 0)
+        hidden = self.wv.vectors[rows].sum(axis=0, dtype=np.float64)
+        if self.cbow_mean:
+            hidden /= len(rows)
+        scores = self.syn1neg.astype(np.float64, copy=False) @ hidden
+        scores -= scores.max()
+        probabilities = np.exp(scores)
+        probabilities /= probabilities.sum()
+        top = np.argsort(-probabilities, kind="stable")[:topn]
+        return [(self.wv.index_to_key[i], float(probabilities[i])) for i in top]
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """Log probability of every sentence under the model (Taddy 2015, as gensim's ``score``):
+        for each in-vocabulary word, the hierarchical-softmax log probabilities of its Huffman path
+        given every context word in the full ``window`` (skip-gram), or given the mean (sum, when
+        ``cbow_mean=0``) of its context (CBOW), summed. Out-of-vocabulary words are dropped, no
+        subsampling, no window shrinking. Computed in the compiled core in float64 with the exact
+        log-sigmoid (gensim uses its table and skips terms with |x| >= 6).
+
+        Scores the first ``total_sentences`` sentences; returns a float32 array with one entry per
+        sentence scored. ``chunksize`` is the number of sentences per kernel call; ``queue_factor``
+        and ``report_delay`` are accepted for gensim's signature (scoring runs in this thread).
+        Needs ``hs=1``.
+        """
+        if not self.hs:
+            raise RuntimeError("score() is defined for hierarchical softmax only (Taddy's method): "
+                               "train the model with hs=1 (negative sampling cannot score)")
+        if self.vocab is None or len(self.syn1) != len(self.wv):
+            raise RuntimeError("score() needs a trained model with its hierarchical-softmax weights "
+                               "(syn1); build_vocab() and train() first")
+        if isinstance(sentences, (str, bytes)):
+            raise TypeError("score(): sentences is a str; pass an iterable of token lists")
+        total_sentences = _check_int("total_sentences", total_sentences, 0)
+        chunksize = _check_int("chunksize", chunksize, 1)
+        from .corpus import as_token_list
+        key_to_index = self.vocab.key_to_index
+        config = self._make_config()
+        out = []
+        tokens, offsets = [], [0]
+
+        def flush():
+            if len(offsets) > 1:
+                out.append(_core.score_sentences(
+                    config, np.asarray(tokens, dtype=np.int32), np.asarray(offsets, dtype=np.int64)))
+                tokens.clear()
+                del offsets[1:]
+
+        for index, sentence in enumerate(sentences):
+            if index >= total_sentences:
+                break
+            words = as_token_list(sentence, index)
+            ids = [key_to_index[w] for w in words[:MAX_SENTENCE_LENGTH] if w in key_to_index]
+            tokens.extend(ids)
+            offsets.append(len(tokens))
+            if len(offsets) > chunksize:
+                flush()
+        flush()
+        scores = np.concatenate(out) if out else np.zeros(0)
+        return scores.astype(np.float32)
+
+
+    # ------------------------------------------------------------------ migration from / to gensim
+
+    #: The constructor parameters gensim's Word2Vec and fastw2v's share (same names, same meaning).
+    _GENSIM_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample",
+                      "seed", "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent",
+                      "cbow_mean", "epochs", "null_word", "sorted_vocab", "batch_words",
+                      "compute_loss", "max_final_vocab", "shrink_windows")
+
+    @classmethod
+    def from_gensim(cls, model, **overrides):
+        """A fastw2v ``Word2Vec`` from a gensim 4 ``Word2Vec`` object, ready to continue training:
+        hyperparameters, vocabulary order and counts, input vectors, ``syn1neg`` / ``syn1``, the
+        Huffman paths gensim built (so ``syn1``'s rows keep their meaning), the lock factors and the
+        schedule state (``min_alpha_yet_reached``, ``train_count``, corpus counts), all copied.
+        ``overrides`` set fastw2v-only parameters (``batch_mode``, ``progress``, ...).
+
+        Takes the object, never a file: load a gensim model with gensim (whose loader unpickles:
+        only for files you trust), then convert it. gensim itself is not imported here."""
+        wv = getattr(model, "wv", None)
+        if wv is None or not hasattr(wv, "index_to_key") or not hasattr(model, "vector_size"):
+            raise TypeError(f"from_gensim() takes a gensim Word2Vec model, got {type(model).__name__}")
+        params = {name: getattr(model, name) for name in cls._GENSIM_PARAMS if hasattr(model, name)}
+        params["sg"], params["hs"] = int(params.get("sg", 0)), int(params.get("hs", 0))
+        params["cbow_mean"] = int(params.get("cbow_mean", 1))
+        params.update(overrides)
+        ours = cls(**params)
+        words = list(wv.index_to_key)
+        if not words:
+            return ours
+        vectors = np.ascontiguousarray(wv.vectors, dtype=np.float32).copy()
+        if vectors.shape != (len(words), ours.vector_size):
+            raise ValueError(f"from_gensim(): wv.vectors has shape {vectors.shape}, expected "
+                             f"{(len(words), ours.vector_size)}")
+        counts = np.asarray([wv.get_vecattr(w, "count") for w in words], dtype=np.int64)
+        ours.vocab = Vocabulary(words, counts, min_count=ours.min_count,
+                                effective_min_count=getattr(model, "effective_min_count", None),
+                                null_word=bool(ours.null_word))
+        ours._prepare_tables()
+        if ours.hs:
+            ours._hs_codes, ours._hs_points, ours._hs_offsets = _paths_from(wv, words)
+        ours._set_wv(vectors)
+        size, dim = len(words), ours.vector_size
+        for name in ("syn1neg", "syn1"):
+            wanted = getattr(ours, "negative" if name == "syn1neg" else "hs")
+            array = getattr(model, name, None) if wanted else None
+            if array is None:
+                array = np.zeros((size if wanted else 0, dim), dtype=np.float32)
+            array = np.ascontiguousarray(array, dtype=np.float32).copy()
+            if array.shape != ((size if wanted else 0), dim):
+                raise ValueError(f"from_gensim(): {name} has shape {array.shape}, expected "
+                                 f"{(size if wanted else 0, dim)}")
+            setattr(ours, name, array)
+        lockf = getattr(wv, "vectors_lockf", None)
+        if lockf is not None and not (np.asarray(lockf) == 1.0).all():
+            ours.wv.vectors_lockf = np.array(lockf, dtype=np.float32)
+        for name in ("corpus_count", "corpus_total_words", "train_count"):
+            value = getattr(model, name, None)
+            if value is not None:
+                setattr(ours, name, int(value))
+        for name in ("min_alpha_yet_reached", "running_training_loss", "total_train_time"):
+            value = getattr(model, name, None)
+            if value is not None:
+                setattr(ours, name, float(value))
+        ours.add_lifecycle_event("from_gensim", source=repr(model))
+        return ours
+
+    def to_gensim(self):
+        """This model as a gensim 4 ``Word2Vec`` object that gensim can query and keep training:
+        hyperparameters, vocabulary (order, counts), vectors, ``syn1neg`` / ``syn1`` and the Huffman
+        paths they belong to, the keep thresholds (``sample_int``), gensim's negative-sampling table
+        and the schedule state, all copied. Needs gensim installed."""
+        try:
+            from gensim.models import Word2Vec as GensimWord2Vec
+        except ImportError:
+            raise ImportError("to_gensim() needs gensim: pip install gensim") from None
+        params = {name: getattr(self, name) for name in self._GENSIM_PARAMS}
+        theirs = GensimWord2Vec(**params)
+        if self.vocab is None:
+            return theirs
+        words = list(self.vocab.index_to_key)
+        kv = theirs.wv
+        kv.index_to_key = words
+        kv.key_to_index = {w: i for i, w in enumerate(words)}
+        kv.vectors = np.array(self.wv.vectors, dtype=np.float32)
+        kv.norms = None
+        kv.allocate_vecattrs(attrs=["count", "sample_int"], types=[np.int64, np.uint32])
+        kv.expandos["count"][:] = self.vocab.counts
+        kv.expandos["sample_int"][:] = self._keep_threshold
+        if self.hs:
+            kv.allocate_vecattrs(attrs=["code", "point"], types=[object, object])
+            for w in range(len(words)):
+                a, b = int(self._hs_offsets[w]), int(self._hs_offsets[w + 1])
+                kv.expandos["code"][w] = np.array(self._hs_codes[a:b], dtype=np.uint8)
+                kv.expandos["point"][w] = np.array(self._hs_points[a:b], dtype=np.uint32)
+            theirs.syn1 = np.array(self.syn1, dtype=np.float32)
+        if self.negative:
+            theirs.syn1neg = np.array(self.syn1neg, dtype=np.float32)
+            theirs.make_cum_table()
+        lockf = self._lockf()
+        kv.vectors_lockf = np.ones(1, dtype=np.float32) if lockf is None else lockf.copy()
+        theirs.effective_min_count = self.effective_min_count
+        theirs.corpus_count = self.corpus_count
+        theirs.corpus_total_words = self.corpus_total_words
+        theirs.train_count = self.train_count
+        theirs.total_train_time = self.total_train_time
+        theirs.running_training_loss = float(self.running_training_loss)
+        theirs.min_alpha_yet_reached = float(self.min_alpha_yet_reached)
+        return theirs
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, path):
+    def save(self, path, separately=None, sep_limit=10 * 1024**2, ignore=frozenset(),
+             pickle_protocol=4):
         """Save the full model (weights, vocabulary with counts, hyperparameters, training state) in
-        fastw2v's native format: an archive of .npy arrays plus JSON metadata, never pickled."""
+        fastw2v's native format: an archive of .npy arrays plus JSON metadata, never pickled.
+
+        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are gensim's pickle
+        options, accepted so gensim code runs and otherwise unused: every array is always stored as
+        its own .npy member (mappable with ``load(path, mmap="r")``), nothing is pickled.
+        """
         from .io import save_native
+
+        self.add_lifecycle_event("saved", fname_or_handle=os.fspath(path))
 
         arrays = {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "syn1": self.syn1,
                   "counts": self.vocab.counts if self.vocab is not None else np.zeros(0, np.int64)}
@@ -525,17 +973,18 @@ class Word2Vec:
                           "running_training_loss": self.running_training_loss,
                           "train_count": self.train_count, "epochs_trained": self.epochs_trained,
                           "total_train_time": self.total_train_time,
-                          "rng_states": self._rng_states}}
+                          "lifecycle_events": _jsonable_events(self.lifecycle_events),
+                          "rng_states": None}}
         save_native(path, arrays, meta)
 
-    @classmethod
+    @_ClassOnlyMethod
     def load(cls, path, mmap=None):
         """Load a model written by ``save``; ``mmap="r"`` maps the weight matrices read-only."""
         from .io import VectorFileError, load_native
 
         arrays, meta = load_native(path, mmap=mmap)
         if meta.get("format") != NATIVE_FORMAT:
-            raise VectorFileError(f"{path}: not a fastw2v Word2Vec model (format "
+            raise ModelFileFormatError(f"{path}: not a fastw2v Word2Vec model (format "
                                   f"{meta.get('format')!r}); use KeyedVectors.load for word vectors")
         if meta.get("version") != NATIVE_VERSION:
             raise VectorFileError(f"{path}: unsupported model version {meta.get('version')!r}")
@@ -552,6 +1001,8 @@ class Word2Vec:
                                  f"{sorted(_NATIVE_PARAMS)}")
             model = cls(**params)
             state = meta["state"]
+            if not isinstance(state, dict):
+                raise TypeError(f"state must be an object, got {type(state).__name__}")
             words = meta["index_to_key"]
             size = len(words) if words is not None else 0
             if words is not None and not isinstance(words, list):
@@ -559,9 +1010,14 @@ class Word2Vec:
             dim = model.vector_size
             expected = {"vectors": (size, dim),
                         "syn1neg": (size if model.negative else 0, dim),
-                        "syn1": (max(size - 1, 0) if model.hs else 0, dim)}
+                        "syn1": (size if model.hs else 0, dim)}
             for name, shape in expected.items():
                 array = arrays[name]
+                if name == "syn1" and model.hs and array.shape == (max(size - 1, 0), dim):
+                    # files written before syn1 had len(wv) rows: add the unused last row
+                    array = np.concatenate([np.asarray(array), np.zeros((size - len(array), dim),
+                                                                        dtype=array.dtype)])
+                    arrays[name] = array
                 if array.dtype != np.float32 or array.shape != shape:
                     raise ValueError(f"{name} is a {array.dtype} array of shape {array.shape}; the "
                                      f"parameters and vocabulary need float32 {shape}")
@@ -576,6 +1032,10 @@ class Word2Vec:
                 model.syn1neg = arrays["syn1neg"]
                 model.syn1 = arrays["syn1"]
                 model._prepare_tables()
+            events = state.get("lifecycle_events", [])
+            if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+                raise TypeError("state.lifecycle_events must be a list of objects")
+            model.lifecycle_events = events
             for key in ("corpus_count", "corpus_total_words", "train_count", "epochs_trained"):
                 setattr(model, key, _check_int(f"state.{key}", state[key], 0))
             for key in ("running_training_loss", "total_train_time"):
@@ -616,6 +1076,34 @@ class Word2Vec:
                 f"{f'negative={self.negative}' if self.negative else ''}>")
 
 
+def _paths_from(wv, words):
+    """The Huffman paths of a gensim model's words (vecattrs "code" and "point") as the kernels'
+    ``(codes uint8[T], points int32[T], offsets int64[V+1])``, checked to be inner node ids."""
+    codes = [np.asarray(wv.get_vecattr(w, "code"), dtype=np.uint8) for w in words]
+    points = [np.asarray(wv.get_vecattr(w, "point"), dtype=np.int64) for w in words]
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(c) for c in codes])
+    flat_points = np.concatenate(points) if points else np.zeros(0, np.int64)
+    if len(flat_points) and (flat_points.min() < 0 or flat_points.max() >= max(len(words) - 1, 1)):
+        raise ValueError("from_gensim(): the model's Huffman points are not inner node ids in "
+                         f"[0, {len(words) - 1})")
+    flat_codes = np.concatenate(codes) if codes else np.zeros(0, np.uint8)
+    return flat_codes, flat_points.astype(np.int32), offsets
+
+
+def _jsonable_events(events):
+    # event values are what add_lifecycle_event was given: keep JSON's types, repr() the rest
+    def plain(value):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        return repr(value)
+    return [plain(event) for event in events]
+
+
 def _call(callbacks, method, model):
     for callback in callbacks:
         hook = getattr(callback, method, None)
@@ -626,16 +1114,74 @@ def _call(callbacks, method, model):
             hook(model)
 
 
+class _BatchSeeds:
+    """Seed of batch b of one epoch: ``tables.batch_seed(seed, epoch, b)``."""
+
+    def __init__(self, seed, epoch):
+        self.seed, self.epoch = seed, epoch
+
+    def __call__(self, batch):
+        return tables.batch_seed(self.seed, self.epoch, batch)
+
+
+def _is_noop_hook(callback, method):
+    # the no-op defaults of fastw2v's and gensim's CallbackAny2Vec: not worth a call per batch
+    hook = getattr(type(callback), method, None)
+    return (hook is not None and getattr(hook, "__qualname__", "") == f"CallbackAny2Vec.{method}"
+            and getattr(hook, "__module__", "") in ("fastw2v.callbacks", "gensim.models.callbacks"))
+
+
+def _batch_hooks(callbacks, model):
+    """``(begin, end)``: functions calling every callback's on_batch_begin / on_batch_end with
+    ``model``, or None when no callback has a batch hook of its own."""
+    begin = [cb for cb in callbacks
+             if getattr(cb, "on_batch_begin", None) is not None and not _is_noop_hook(cb, "on_batch_begin")]
+    end = [cb for cb in callbacks
+           if getattr(cb, "on_batch_end", None) is not None and not _is_noop_hook(cb, "on_batch_end")]
+    if not begin and not end:
+        return None
+    return (lambda: _call(begin, "on_batch_begin", model), lambda: _call(end, "on_batch_end", model))
+
+
 def _round_robin(iterators):
-    """The items of several iterators in turn (one from each), until every one is exhausted."""
+    """The items of several iterators in turn (one from each), until every one is exhausted.
+    Closing it closes them (their files with them) at once, not whenever they are collected."""
     active = list(iterators)
-    while active:
-        for iterator in list(active):
-            item = next(iterator, None)
-            if item is None:
-                active.remove(iterator)
-            else:
-                yield item
+    try:
+        while active:
+            for iterator in list(active):
+                item = next(iterator, None)
+                if item is None:
+                    active.remove(iterator)
+                else:
+                    yield item
+    finally:
+        error = None
+        for iterator in active:
+            try:
+                _close(iterator)
+            except BaseException as exc:   # (a KeyboardInterrupt: close the others first)
+                error = error or exc
+        if error is not None:
+            raise error
+
+
+def _start(thread):
+    """``thread.start()``, reporting a KeyboardInterrupt as one. Thread.start waits on a
+    threading.Event; a KeyboardInterrupt landing just before that wait re-takes its lock surfaces
+    as ``RuntimeError("release unlocked lock")`` with the interrupt as its context."""
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise
+
+
+def _close(iterator):
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
 
 
 def _alpha_schedule(start_alpha, end_alpha, epochs, epoch, expected_words):
@@ -654,12 +1200,12 @@ class _EpochStats:
         self.seconds = 0.0
 
 
-def _merged(job, jobs, max_batches, reserve):
+def _merged(job, jobs, max_batches, reserve, on_take=None):
     """``job`` and up to ``max_batches - 1`` jobs waiting behind it in ``jobs`` (never waiting for
     more, and leaving ``reserve`` of them for the other workers), as one job: tokens and sentence
     offsets concatenated, the learning rate from the first job's start to the last one's end (the
     kernel interpolates it per sentence, as within one batch). Returns ``(job, stop_after)``;
-    ``stop_after`` when a stop sentinel was taken."""
+    ``stop_after`` when a stop sentinel was taken. ``on_take()`` is called for each job taken."""
     parts = [job]
     stop_after = False
     while len(parts) < max_batches and jobs.qsize() > reserve:
@@ -670,18 +1216,25 @@ def _merged(job, jobs, max_batches, reserve):
         if nxt is None:
             stop_after = True
             break
+        if on_take is not None:
+            on_take()
         parts.append(nxt)
     if len(parts) == 1:
         return job, stop_after
     tokens = np.concatenate([p[0] for p in parts])
     starts = np.cumsum([len(p[0]) for p in parts])   # where each later job's tokens begin
     offsets = np.concatenate([parts[0][1]] + [p[1][1:] + start for p, start in zip(parts[1:], starts)])
-    return (tokens, offsets, parts[0][2], parts[-1][3]), stop_after
+    # the first job's seed (and anything else it carries) goes with the merged job
+    return (tokens, offsets, parts[0][2], parts[-1][3]) + tuple(parts[0][4:]), stop_after
 
 
-def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
-               epoch, expected_words, probe=None, merge_batches=1):
+def _run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
+               epoch, expected_words, probe=None, merge_batches=1, on_batch=None):
     """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
+
+    Batch b (counted in reading order) trains with its own random stream ``Rng(seeds(b))``, whichever
+    worker takes it. ``on_batch``: None or ``(begin, end)`` functions a worker calls around every
+    call it trains (the callbacks' on_batch_begin / on_batch_end).
 
     With ``merge_batches`` > 1, a worker trains the batch it takes together with up to that many - 1
     already queued behind it (``_merged``; for iterable input, see MERGE_BATCHES), and the queue
@@ -693,13 +1246,35 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     corpus or a signal) or in a worker stops all threads, each after its current batch, and the
     workers are joined before it propagates.
     """
-    jobs = queue.Queue(maxsize=max(1, queue_factor * workers * merge_batches))
+    # Lock-free handoff: C-implemented SimpleQueues, never a queue.Queue or threading.Event, whose
+    # Python-level locking a KeyboardInterrupt landing in this thread at the wrong bytecode can
+    # leave held (a worker would then block on it forever). The queue is bounded by credits: the
+    # reader takes one per batch it queues, a worker gives it back when it takes the batch.
+    jobs = queue.SimpleQueue()
+    credits = queue.SimpleQueue()
+    for _ in range(max(1, queue_factor * workers * merge_batches)):
+        credits.put(True)
     tallies = [[0, 0.0] for _ in range(workers)]   # kept words, loss
     errors = []
-    stop = threading.Event()
+    stop = _Flag()
+    # The stop protocol (_stop_workers) relies on these two flags per worker, not on
+    # Thread.is_alive(): entered[t] is set when worker t begins (before it checks the stop flag),
+    # left[t] when it has left the kernel for good. Plain list stores: atomic under the GIL, and
+    # nothing the calling thread does to wait on them can be undone by a KeyboardInterrupt.
+    entered = [False] * workers
+    left = [False] * workers
 
     def work(t):
-        rng, tally = rngs[t], tallies[t]
+        entered[t] = True
+        try:
+            if stop.is_set():
+                return
+            _work(t)
+        finally:
+            left[t] = True
+
+    def _work(t):
+        tally = tallies[t]
         while True:
             try:
                 job = jobs.get(timeout=_WORKER_POLL_SECONDS)
@@ -709,12 +1284,18 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
                 continue
             if job is None or stop.is_set():
                 return
+            credits.put(True)
             stop_after = False
             if merge_batches > 1:
-                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1)
-            tokens, offsets, a0, a1 = job
+                job, stop_after = _merged(job, jobs, merge_batches, reserve=workers - 1,
+                                          on_take=lambda: credits.put(True))
+            tokens, offsets, a0, a1, seed = job
             try:
-                kept, loss = _core.train_batch(config, rng, tokens, offsets, a0, a1)
+                if on_batch is not None:
+                    on_batch[0]()
+                kept, loss = _core.train_batch(config, _core.Rng(seed), tokens, offsets, a0, a1)
+                if on_batch is not None:
+                    on_batch[1]()
                 if not math.isfinite(loss):
                     raise TrainingDivergedError(f"non-finite loss in a batch at learning rate {a0:.4g}")
                 if probe is not None and not probe.finite(tokens):
@@ -734,32 +1315,52 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     stats = _EpochStats()
     bar = _progress_bar(show_progress, epoch, expected_words)
     start = last_report = time.perf_counter()
-    for thread in threads:
-        thread.start()
     raw_done = 0
     finished = False
+    interrupted = None
     try:
-        for batch in batches:
+        for thread in threads:
+            _start(thread)
+        for index, batch in enumerate(batches):
             if stop.is_set():
                 break
             a0 = alpha_at(raw_done)
             raw_done += batch.raw_words
             a1 = alpha_at(raw_done)
-            if len(batch.tokens):
-                _put(jobs, (batch.tokens, batch.offsets, a0, a1), stop)
-            bar.update(batch.raw_words)
+            if len(batch.tokens) and _take_credit(credits, stop):
+                jobs.put((batch.tokens, batch.offsets, a0, a1, seeds(index)))
             now = time.perf_counter()
-            if now - last_report >= report_delay:
-                last_report = now
+            due = now - last_report >= report_delay
+            if due or index == 0:   # the bar shows the same fields from its first update on
                 loss = sum(t[1] for t in tallies)
                 rate = raw_done / max(now - start, 1e-9)
                 bar.set_postfix_str(f"alpha={a1:.5f} loss={loss:.4g} {rate:,.0f} words/s", refresh=False)
+            bar.update(batch.raw_words)
+            if due:
+                last_report = now
                 if not show_progress:
                     logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s, alpha %.5f",
                                 epoch + 1, 100.0 * raw_done / expected_words, rate, a1)
         finished = True
     finally:
-        interrupted = _stop_workers(threads, jobs, stop, drain=stop.is_set() or not finished)
+        # (entering a finally block and a try block runs no eval-breaker check, so a
+        # KeyboardInterrupt cannot land between here and the retry loop)
+        while True:
+            try:
+                interrupted = _stop_workers(threads, entered, left, jobs, stop,
+                                            drain=stop.is_set() or not finished) or interrupted
+                break
+            except KeyboardInterrupt as exc:   # landed before _stop_workers' own guard
+                interrupted = exc
+                finished = False
+        # Close the batch generators now, in this frame, rather than leave them to the garbage
+        # collector: a KeyboardInterrupt raised in a finalizer would only be printed and lost.
+        while True:
+            try:
+                _close(batches)
+                break
+            except KeyboardInterrupt as exc:   # (a closed generator closes as a no-op next time)
+                interrupted = exc
         bar.close()
     if errors:
         raise errors[0]
@@ -772,46 +1373,78 @@ def _run_epoch(config, rngs, batches, alpha_at, workers, queue_factor, show_prog
     return stats
 
 
-def _stop_workers(threads, jobs, stop, drain):
-    """Stop and join every worker; returns a KeyboardInterrupt that arrived meanwhile (or None).
+def _stop_workers(threads, entered, left, jobs, stop, drain):
+    """Stop every worker and wait until each has left the kernel and ended; returns a
+    KeyboardInterrupt that arrived meanwhile (or None). Idempotent: safe to call again if a
+    KeyboardInterrupt escapes it before its guard.
 
     Normal end: one sentinel per worker, queued after the last batch. Interruption (``drain``): the
-    stop flag is set first, so that workers end after their current batch even if this cleanup is
-    itself interrupted (they poll the flag), then the queue is emptied. A KeyboardInterrupt during the
-    joins is held back until every worker has ended, so that none outlives train().
+    stop flag is set and the queue emptied; each worker ends after its current batch (workers poll
+    the flag every _WORKER_POLL_SECONDS). A KeyboardInterrupt during any step switches to the
+    interruption path and is held back until every worker has ended, so that none outlives
+    train(). The wait is on the workers' own ``left`` flags, never on ``Thread.is_alive()``
+    (after an interrupted ``join()`` Python 3.11 can report a running thread as ended); a worker
+    that had not begun when the stop flag was set (``entered``) sees the flag and trains nothing.
     """
     pending = None
-    if drain:
-        stop.set()
-    for _ in range(2):   # the second round only if the first was interrupted
+    while True:
         try:
             if drain:
+                stop.set()
                 _drain(jobs)
-            for _ in threads:
-                _put(jobs, None, stop)
+            else:
+                for _ in threads:
+                    jobs.put(None)
+                for thread in threads:   # (exact and without polling; an interrupt -> drain)
+                    thread.join()
+            _wait_until_left(entered, left, everyone=not drain)
             break
         except KeyboardInterrupt as exc:
             pending = exc
-            stop.set()
             drain = True
-    for thread in threads:
-        while thread.is_alive():
+    for thread in threads:   # every started worker has left; let its thread finish
+        while True:
             try:
-                thread.join()
+                if thread.ident is not None:
+                    thread.join()
+                break
             except KeyboardInterrupt as exc:
                 pending = exc
-                stop.set()
     return pending
 
 
-def _put(jobs, item, stop):
+def _wait_until_left(entered, left, everyone):
+    """Sleep until every worker has left the kernel: all of them (``everyone``: the normal end,
+    where each one will take a sentinel), or, once the stop flag is set, those that have begun."""
+    delay = 0.0002
+    while not all(left[t] or not (everyone or entered[t]) for t in range(len(left))):
+        time.sleep(delay)
+        delay = min(2 * delay, 0.005)
+
+
+class _Flag:
+    """The stop flag the workers poll: a plain attribute (a threading.Event takes a lock to set)."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self):
+        self._set = False
+
+    def set(self):
+        self._set = True
+
+    def is_set(self):
+        return self._set
+
+
+def _take_credit(credits, stop):
+    """Wait for room in the job queue; False if the stop flag is set first."""
     while True:
         try:
-            jobs.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            if stop is not None and stop.is_set():
-                return
+            return credits.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set():
+                return False
 
 
 def _drain(jobs):
@@ -867,12 +1500,12 @@ class _DivergenceProbe:
 
 
 class _WeightSnapshot:
-    """A copy of the trained weights and random streams, taken at each epoch start."""
+    """A copy of the trained weights, taken at each epoch start (the random streams are functions
+    of the epoch and batch, so they need no copy)."""
 
     def __init__(self, weights):
         self.weights = weights
         self.copies = [np.empty_like(w) for w in weights]
-        self.rng_states = None
 
     @classmethod
     def maybe(cls, config):
@@ -881,17 +1514,14 @@ class _WeightSnapshot:
             return None
         return cls(weights)
 
-    def take(self, rngs):
+    def take(self):
         for copy, weights in zip(self.copies, self.weights):
             np.copyto(copy, weights)
-        self.rng_states = [rng.state for rng in rngs]
 
-    def restore(self, rngs):
+    def restore(self):
         # In place: wv.vectors, syn1neg and syn1 stay the same array objects.
         for copy, weights in zip(self.copies, self.weights):
             np.copyto(weights, copy)
-        for rng, state in zip(rngs, self.rng_states):
-            rng.state = state
 
 
 def _progress_bar(show, epoch, expected_words):

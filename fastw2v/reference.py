@@ -306,11 +306,12 @@ class TrainConfig:
     ``W_in`` (V, D), ``W_out`` (V, D) negative-sampling weights, ``W_hs`` (V-1, D) hierarchical-softmax
     weights, ``keep_threshold`` uint32[V], ``alias_threshold`` uint32[V] / ``alias_index`` int32[V],
     ``hs_codes`` / ``hs_points`` / ``hs_offsets`` from ``build_huffman``. Unused arrays may be empty.
+    ``lockf``: None or float32 factors of length 1 or V multiplying every input-row update.
     """
 
     def __init__(self, W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index, hs_codes,
                  hs_points, hs_offsets, *, sg, negative, hs, window, shrink_windows=True,
-                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact"):
+                 cbow_mean=True, exact_sigmoid=False, batch_mode="exact", lockf=None):
         if batch_mode not in BATCH_MODES:
             raise ValueError(f"batch_mode must be one of {BATCH_MODES}, got {batch_mode!r}")
         self.W_in, self.W_out, self.W_hs = W_in, W_out, W_hs
@@ -321,6 +322,7 @@ class TrainConfig:
         self.window, self.shrink_windows = int(window), bool(shrink_windows)
         self.cbow_mean, self.exact_sigmoid = bool(cbow_mean), bool(exact_sigmoid)
         self.batch_mode = batch_mode
+        self.lockf = None if lockf is None else np.asarray(lockf, dtype=np.float32)
 
     @property
     def vocab_size(self):
@@ -350,6 +352,14 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
     exact = cfg.exact_sigmoid
     D = cfg.W_in.shape[1]
     shared = cfg.batch_mode == "shared_negatives"
+    lockf = getattr(cfg, "lockf", None)
+
+    def update_input(word, neu1e):
+        if lockf is None:
+            cfg.W_in[word] += neu1e
+        else:   # float32 row += f * neu1e, as _core's axpy
+            cfg.W_in[word] += lockf[word % len(lockf)] * neu1e
+
     kept_words = 0
     loss = 0.0
 
@@ -384,7 +394,7 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
                         loss += _hs_targets(cfg.W_hs, codes, points, h, lr, neu1e, exact)
                     if cfg.negative and not shared:
                         loss += _ns_targets(cfg.W_out, word, negatives_now(), h, lr, neu1e, exact)
-                    h += neu1e
+                    update_input(sen[c], neu1e)
                 if negs is not None:
                     loss += _shared_negatives_block(cfg.W_in, cfg.W_out, [sen[c] for c in span],
                                                     word, negs, lr, exact)
@@ -398,8 +408,38 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
                 if cfg.negative:
                     loss += _ns_targets(cfg.W_out, word, negatives_now(), h, lr, neu1e, exact)
                 for c in context:
-                    cfg.W_in[c] += neu1e
+                    update_input(c, neu1e)
     return kept_words, loss
+
+
+def score_sentences(config, tokens, offsets):
+    """Twin of ``_core.score_sentences``: the log probability of each sentence under the
+    hierarchical-softmax model (full window, no subsampling, float32 dots, exact float64
+    log-sigmoid) -> float64[S]."""
+    cfg = config
+    if not cfg.hs:
+        raise ValueError("score_sentences needs a hierarchical-softmax config (hs=True)")
+    tokens = np.asarray(tokens)
+    offsets = np.asarray(offsets)
+    out = np.zeros(len(offsets) - 1, dtype=np.float64)
+    for s in range(len(offsets) - 1):
+        sen = [int(w) for w in tokens[int(offsets[s]):int(offsets[s + 1])]]
+        total = 0.0
+        for i, word in enumerate(sen):
+            a, b = int(cfg.hs_offsets[word]), int(cfg.hs_offsets[word + 1])
+            codes, points = cfg.hs_codes[a:b], cfg.hs_points[a:b]
+            span = [c for c in range(max(i - cfg.window, 0), min(i + cfg.window, len(sen) - 1) + 1)
+                    if c != i]
+            if cfg.sg:
+                inputs = [cfg.W_in[sen[c]] for c in span]
+            else:
+                inputs = [_cbow_input(cfg.W_in, [sen[c] for c in span], cfg.cbow_mean)] if span else []
+            for x in inputs:
+                for code, point in zip(codes, points):
+                    f = float(dot32(x, cfg.W_hs[point]))
+                    total += exact_log_sigmoid(-f if code else f)
+        out[s] = total
+    return out
 
 
 # ----------------------------------------------------------------------------- design-notes layers

@@ -15,7 +15,7 @@ __all__ = [
     "RNG_GOLDEN", "RNG_MIX1", "RNG_MIX2", "RNG_MULT", "RNG_MASK", "RNG_STREAM_STRIDE",
     "sigmoid_table", "log_sigmoid_table", "table_index", "table_sigmoid", "table_log_sigmoid",
     "exact_sigmoid", "exact_log_sigmoid", "keep_thresholds", "noise_distribution",
-    "build_alias_table", "worker_seed",
+    "build_alias_table", "worker_seed", "batch_seed",
 ]
 
 # ----------------------------------------------------------------------------- sigmoid tables
@@ -122,6 +122,23 @@ RNG_STREAM_STRIDE = 1000003
 def worker_seed(seed, thread):
     """Seed of worker ``thread``'s random stream in a run seeded with ``seed``."""
     return int(seed) * RNG_STREAM_STRIDE + int(thread)
+
+
+def _splitmix64(z):
+    z = (z + RNG_GOLDEN) & RNG_MASK
+    z = ((z ^ (z >> 30)) * RNG_MIX1) & RNG_MASK
+    z = ((z ^ (z >> 27)) * RNG_MIX2) & RNG_MASK
+    return z ^ (z >> 31)
+
+
+def batch_seed(seed, epoch, batch):
+    """Seed of the random stream of batch ``batch`` (0-based, reading order) in epoch ``epoch``
+    (counted over the model's life) of a run seeded with ``seed``: splitmix64 chained over the three
+    integers, so nearby triples give unrelated streams. ``Word2Vec.train`` uses ``Rng(batch_seed(...))``
+    for every batch, whichever worker trains it."""
+    z = _splitmix64(int(seed) & RNG_MASK)
+    z = _splitmix64(z ^ (int(epoch) & RNG_MASK))
+    return _splitmix64(z ^ (int(batch) & RNG_MASK))
 
 
 # ----------------------------------------------------------------------------- subsampling

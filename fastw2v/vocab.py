@@ -52,6 +52,11 @@ _CHUNK_SENTENCES = 4096
 TrimRule = Callable[[str, int, int], int]
 
 
+class EmptyCorpusError(ValueError, RuntimeError):
+    """The corpus is empty or no word passes min_count / max_final_vocab / trim_rule. A ValueError
+    (fastw2v's earlier type) and a RuntimeError (what gensim raises), so either ``except`` works."""
+
+
 def keep_vocab_item(word: str, count: int, min_count: int, trim_rule: TrimRule | None = None) -> bool:
     """gensim's rule: ``trim_rule(word, count, min_count)`` may return RULE_KEEP / RULE_DISCARD;
     anything else (RULE_DEFAULT, None) falls back to ``count >= min_count``."""
@@ -365,14 +370,14 @@ class Vocabulary:
         if tie_order not in TIE_ORDERS:
             raise ValueError(f"tie_order must be one of {TIE_ORDERS}, got {tie_order!r}")
         if not counts or not any(counts.values()):
-            raise ValueError("the corpus is empty")
+            raise EmptyCorpusError("the corpus is empty")
         effective = effective_min_count(counts, min_count, max_final_vocab)
         if trim_rule is None:
             kept = [w for w, c in counts.items() if c >= effective]
         else:
             kept = [w for w, c in counts.items() if keep_vocab_item(w, c, effective, trim_rule)]
         if not kept:
-            raise ValueError(_nothing_survives(counts, min_count, effective, max_final_vocab, trim_rule))
+            raise EmptyCorpusError(_nothing_survives(counts, min_count, effective, max_final_vocab, trim_rule))
         kept_counts = np.fromiter((counts[w] for w in kept), np.int64, count=len(kept))
         retained = int(kept_counts.sum())
         dropped = len(counts) - len(kept)
@@ -398,7 +403,7 @@ class Vocabulary:
         Existing ids never change. Returns the new words.
         """
         if not counts or not any(counts.values()):
-            raise ValueError("the corpus is empty")
+            raise EmptyCorpusError("the corpus is empty")
         effective = effective_min_count(counts, min_count, max_final_vocab)
         known = self.key_to_index
         new_words = []

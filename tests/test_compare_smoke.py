@@ -122,3 +122,32 @@ def test_summary_takes_medians_of_speed_means_of_quality_and_scaling():
     assert two["ratio_vs_gensim"] is None                          # no gensim row
     table = _report.markdown_table([one, two])
     assert "| fastw2v | sg | 2 | 2.00 | 20 | — | 4.00 |" in table
+
+
+def test_quality_intervals_and_paired_differences_against_gensim():
+    stats = pytest.importorskip("scipy.stats", reason="scipy not installed: t quantiles unavailable")
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import _report
+    finally:
+        sys.path.remove(os.path.join(ROOT, "benchmarks"))
+    ours = [0.61, 0.65, 0.58, 0.66, 0.63]
+    shift = [0.01, 0.03, -0.01, 0.02, 0.01]          # gensim = ours - shift, seed by seed
+    runs = []
+    for seed, (q, d) in enumerate(zip(ours, shift), start=1):
+        for system, value in (("fastw2v", q), ("gensim", q - d)):
+            runs.append({"system": system, "sg": 1, "workers": 2, "status": "ok", "seed": seed,
+                         "train_s": 1.0, "total_s": 1.0, "words_per_s": 1.0, "peak_rss_mib": 1.0,
+                         "wordsim_spearman": value, "analogy_acc": value / 2})
+    fast, _ = _report.summarise(runs, {"fastw2v": {"status": "ok"}, "gensim": {"status": "ok"}})
+    n = len(ours)
+    expected = stats.t.ppf(0.975, n - 1) * stats.tstd(ours) / math.sqrt(n)
+    assert fast["wordsim_spearman_ci95"] == pytest.approx(expected, rel=1e-3)
+    assert fast["quality_seeds"] == n
+    # paired by seed: the mean of the per-seed differences, its interval from their spread only
+    assert fast["wordsim_spearman_vs_gensim"] == pytest.approx(sum(shift) / n)
+    paired = stats.t.ppf(0.975, n - 1) * stats.tstd(shift) / math.sqrt(n)
+    assert fast["wordsim_spearman_vs_gensim_ci95"] == pytest.approx(paired, rel=1e-3)
+    assert fast["wordsim_spearman_vs_gensim_ci95"] < fast["wordsim_spearman_ci95"]
+    assert "±" in _report.markdown_table([fast])
+    assert any("+0.012 ± " in line for line in _report.quality_vs_gensim_table([fast]))

@@ -1,6 +1,10 @@
 """Every public _core entry point refuses what its nogil code would trust blindly: wrong dtypes,
 non-contiguous or read-only weights, out-of-range ids, mismatched shapes, non-finite learning rates,
-bad offsets. The error is a TypeError or ValueError whose message names the argument."""
+bad offsets. The error is a TypeError or ValueError whose message names the argument.
+
+Bitwise assertions here check that a refused call wrote nothing, or compare two runs of the same
+kernel in one process: no CPU dependence.
+"""
 import numpy as np
 import pytest
 

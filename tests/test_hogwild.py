@@ -1,6 +1,10 @@
 """Hogwild behaviour of _core.train_batch: Python threads train lock-free on the same weight arrays
 (the kernel releases the GIL for the whole batch). Training on a corpus with planted topics must lower
-the loss and keep the weights finite; one thread with a fixed seed is bitwise reproducible."""
+the loss and keep the weights finite; one thread with a fixed seed is bitwise reproducible.
+
+Bitwise assertions here compare two one-thread runs in the same process and build: nothing on
+either side differs, whatever the CPU.
+"""
 import re
 import threading
 import time

@@ -2,6 +2,9 @@
 
 Hand-written files in both word2vec formats are always tested; cross-loading with gensim runs when
 gensim is installed.
+
+Bitwise assertions here compare what a file gives back with what was written (or with values
+written as decimal text, parsed with correct rounding): no arithmetic, so no CPU dependence.
 """
 import bz2
 import gzip

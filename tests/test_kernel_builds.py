@@ -21,6 +21,27 @@ def test_dispatch_picks_a_build_this_cpu_runs():
     assert not _core.BUILT_FOR_AVX2
 
 
+@pytest.mark.parametrize("module", [_core, _core_avx2], ids=["baseline", "avx2"])
+def test_no_build_fuses_multiply_adds(module):
+    # the bitwise contract by construction: setup.py compiles every build with -ffp-contract=off;
+    # the probe runs a*b - c compiled with the build's flags on values where fusing changes the result
+    if module is None:
+        pytest.skip("no AVX2 build of the kernels (not x86-64 or FASTW2V_NO_AVX2=1)")
+    assert module.MAY_FUSE_MULTIPLY_ADD is False
+
+
+def test_kernel_choice_is_validated_and_baseline_can_be_forced():
+    import subprocess
+    import sys
+    code = "from fastw2v import kernels, _core; print(kernels.core is _core)"
+    env = dict(__import__("os").environ, FASTW2V_KERNELS="baseline")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
+    env["FASTW2V_KERNELS"] = "fastest"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "FASTW2V_KERNELS" in out.stderr
+
+
 def _train(module, sg, hs, negative, batch_mode, cbow_mean=True):
     rng = np.random.default_rng(0)
     V, D = 60, 37                       # D not a multiple of 8: the tail loops run too
@@ -51,6 +72,7 @@ def test_avx2_build_is_bitwise_equal_to_baseline(sg, hs, negative, batch_mode, c
     a = _train(_core, sg, hs, negative, batch_mode, cbow_mean)
     b = _train(_core_avx2, sg, hs, negative, batch_mode, cbow_mean)
     for x, y in zip(a[:3], b[:3]):
+        # CPU-independent: one source, no contraction in either build (test above), the same libm
         assert np.array_equal(x, y)
     assert a[3:] == b[3:]
     assert a[4] > 0

@@ -2,6 +2,10 @@
 
 Planted vectors with known answers always run; agreement with gensim on the same random vectors
 runs when gensim is installed.
+
+Bitwise assertions here are lookups (rows returned as stored: M + R is computed once, by NumPy,
+when the fixture stores it), file round trips and copies: no CPU dependence; scores compare with
+tolerances, since NumPy/BLAS dot products may sum in a CPU-dependent order.
 """
 import os
 import sys

@@ -52,7 +52,7 @@ def check_close(analytic, numeric):
 
 
 def test_all_is_exactly_the_public_api():
-    public = {n for n in dir(layers) if not n.startswith("_")} - {"np", "numbers"}
+    public = {n for n in dir(layers) if not n.startswith("_")} - {"math", "np", "numbers"}
     assert set(layers.__all__) == public
     assert len(layers.__all__) == len(set(layers.__all__))
 
@@ -192,8 +192,9 @@ def test_max_norm_duplicates_renormalised_once():
 
 @pytest.mark.parametrize("norm_type", [0.5, 1.0, 2.0, 3.0, float("inf")])
 def test_row_norm_is_the_sequential_libm_sum(norm_type):
-    # the compiled twin sums |w_j|**p left to right in float64 with C pow(); NumPy's pairwise sum
-    # or its sqrt/square shortcuts for p = 0.5/2 differ in the last bits (seen against _core)
+    # Bitwise on every CPU: both sides sum left to right in float64 with correctly rounded + * sqrt,
+    # and for other p both call the same libm pow (math.pow here, layers._pow through math.pow too),
+    # never NumPy's power, whose AVX-512 code path differs from libm's in the last bit (issue 15).
     rows = np.random.default_rng(14).standard_normal((50, 37)) * 3
     expected = []
     for row in rows:

@@ -6,6 +6,9 @@ Every row feeds one kind of bad input to the Python API (``api``), the word2vec 
 problem (the CLI: exit status 2 and a one-line message), never a crash. Calls that would crash
 the interpreter run in a subprocess. ``test_catalogue_matches_the_docs`` keeps the table and this
 file in step.
+
+Bitwise assertions here check that refused input left the weights untouched (compared with a copy
+taken before the call): no arithmetic, no CPU dependence.
 """
 import inspect
 import json

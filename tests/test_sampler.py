@@ -1,4 +1,9 @@
-"""Unit tests of the random generator and the alias sampler (reference and _core twins)."""
+"""Unit tests of the random generator and the alias sampler (reference and _core twins).
+
+Bitwise assertions here compare twins that share one alias table (tables.build_alias_table is
+computed once per process and used by both) and one integer generator, or probabilities exact on
+every CPU (counts**0 is exactly 1): no CPU dependence.
+"""
 import pickle
 
 import numpy as np
