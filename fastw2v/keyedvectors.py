@@ -1582,7 +1582,7 @@ def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
         rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xffffffff))
     else:
         rng = _DEFAULT_PRNG
-    return (rng.random(size).astype(REAL) - 0.5) / size
+    return (rng.random(size).astype(REAL) - REAL(0.5)) / size
 
 
 def prep_vectors(target_shape, prior_vectors=None, seed=0, dtype=REAL):
@@ -1639,18 +1639,3 @@ def _decode_keys(blob, offsets, path):
     except UnicodeDecodeError as exc:
         raise _io.VectorFileError(f"{path}: a key is not valid UTF-8 ({exc.reason})", path=path) from None
 
-
-# gensim's module-level names that scripts import from gensim.models.keyedvectors
-#: gensim's name for the vector dtype.
-REAL = np.float32
-_WEAK_VECTOR_RNG = np.random.default_rng()
-
-
-def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
-    """A float32 vector of ``size`` values uniform in [-0.5, 0.5) / size (gensim's helper): derived
-    from ``hashfxn(seed_string)`` when ``seed_string`` is given, else from a module-level generator."""
-    if seed_string:
-        rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xFFFFFFFF))
-    else:
-        rng = _WEAK_VECTOR_RNG
-    return (rng.random(size).astype(REAL) - REAL(0.5)) / size
