@@ -134,7 +134,7 @@ def _row_cosines(vectors, inv, queries, extreme):
     scale = inv[:, None] if queries.ndim == 2 else inv
     np.multiply(raw, scale, out=raw, casting="same_kind")
     if len(extreme):
-        exact = np.asarray(vectors[extreme], dtype=np.float64) * scale[extreme]
+        exact = np.asarray(vectors[extreme], dtype=np.float64) * inv[extreme, None]
         raw[extreme] = exact @ queries.T
     return raw
 
@@ -692,13 +692,14 @@ class KeyedVectors:
             row_w.append(weight)
         total = np.zeros(self.vector_size, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.int64)
-        if len(rows):
-            block = self._vectors[rows].astype(np.float64)
-            if pre_normalize:
-                block *= self._inv()[rows, None]
-            total += np.asarray(row_w) @ block
-        if vecs:
-            total += np.asarray(vec_w) @ np.vstack(vecs)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            if len(rows):
+                block = self._vectors[rows].astype(np.float64)
+                if pre_normalize:
+                    block *= self._inv()[rows, None]
+                total += np.asarray(row_w) @ block
+            if vecs:
+                total += np.asarray(vec_w) @ np.vstack(vecs)
         if not np.isfinite(total).all():
             raise ValueError(f"{' and '.join(sorted(set(names)))}: the weighted sum of the query "
                              "overflows (vectors or weights too large)")
