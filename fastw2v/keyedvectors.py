@@ -1076,8 +1076,9 @@ class KeyedVectors:
                              f"format or all are out-of-vocabulary in {self}")
         rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
         inv = self._inv()
-        model = (np.einsum("ij,ij->i", self._vectors[rows_a], self._vectors[rows_b])
-                 * inv[rows_a] * inv[rows_b]).astype(np.float64)
+        # unit rows in float64 first: right for vectors of any finite magnitude
+        model = np.einsum("ij,ij->i", self._vectors[rows_a].astype(np.float64) * inv[rows_a, None],
+                          self._vectors[rows_b].astype(np.float64) * inv[rows_b, None])
         model[np.asarray(dummies, dtype=bool)] = 0.0
         gold = np.asarray(gold, dtype=np.float64)
         spearman = stats.spearmanr(gold, model)
@@ -1180,27 +1181,34 @@ class KeyedVectors:
             return vectors[r].astype(np.float64) * inv[r, None]
 
         if cosmul:  # one (questions x vocabulary) cosine block per word of the question
-            terms = [unit(r).astype(vectors.dtype) for r in (a, b, c)]
+            terms = [unit(r) for r in (a, b, c)]
         else:
             queries = unit(b) + unit(c) - unit(a)
             qnorm = np.linalg.norm(queries, axis=1, keepdims=True)
             queries = np.divide(queries, qnorm, out=np.zeros_like(queries), where=qnorm > 0)
-            terms = [queries.astype(vectors.dtype)]
+            terms = [queries]
+        extreme = self._extreme[self._extreme < size]
+        exact = np.asarray(vectors[extreme], dtype=np.float64) * inv[extreme, None]
+        low = [t.astype(vectors.dtype) for t in terms]
+
+        def cosines(j, sl):
+            """(m, size) cosines of the questions ``sl`` with term j, in the vectors' dtype; rows
+            of extreme magnitude recomputed in float64 (see _SAFE_NORM_MIN/MAX)."""
+            cos = low[j][sl] @ vectors.T
+            np.multiply(cos, inv, out=cos, casting="same_kind")
+            if len(extreme):
+                cos[:, extreme] = terms[j][sl] @ exact.T
+            return cos
         k = min(ANALOGY_TOPN, size)
         block = max(1, _QUERY_BLOCK_ELEMENTS // (size * len(terms)))
         for start in range(0, n, block):
             sl = slice(start, min(start + block, n))
             m = sl.stop - sl.start
             if cosmul:  # the arithmetic of most_similar_cosmul: cosines in the vectors' dtype
-                shifted = []
-                for t in terms:
-                    cos = t[sl] @ vectors.T
-                    np.multiply(cos, inv, out=cos, casting="same_kind")
-                    shifted.append((1 + cos.astype(np.float64)) / 2)
+                shifted = [(1 + cosines(j, sl).astype(np.float64)) / 2 for j in range(3)]
                 scores = shifted[1] * shifted[2] / (shifted[0] + _COSMUL_EPSILON)
             else:
-                scores = terms[0][sl] @ vectors.T  # (m, size)
-                scores *= inv
+                scores = cosines(0, sl)  # (m, size)
             here = np.arange(m)
             for col in (a, b, c):
                 scores[here, col[sl]] = -np.inf

@@ -195,3 +195,33 @@ def test_norms_are_float64_and_zero_rows_score_zero():
     np.testing.assert_allclose(kv.norms, [0.0, 1.0, 3e38], rtol=1e-6)
     assert kv.similarity("zero", "one") == 0.0 and kv.similarity("zero", "zero") == 0.0
     np.testing.assert_allclose(kv.most_similar("huge", topn=None), [0.0, 0.0, 1.0], atol=1e-7)
+
+
+@pytest.mark.parametrize("scale", [2.0 ** 65, 2.0 ** -120])
+def test_evaluations_survive_extreme_magnitudes(scale, tmp_path):
+    """evaluate_word_analogies (3CosAdd and 3CosMul) and evaluate_word_pairs give the same answers
+    for a power-of-two scaling of the vectors (before: NaN pair scores, arbitrary analogy answers)."""
+    plain = make_kv(seed=2)
+    scaled = KeyedVectors.from_arrays(plain.index_to_key, plain.vectors * np.float32(scale),
+                                      counts=np.arange(N, 0, -1))
+    rng = np.random.default_rng(4)
+    questions = [rng.choice(plain.index_to_key, 4, replace=False) for _ in range(40)]
+    for i, q in enumerate(questions[::2]):  # half of them answered right by construction
+        q[3] = next(w for w, _ in plain.most_similar(positive=[q[1], q[2]], negative=[q[0]])
+                    if w not in q[:3])
+    analogies = tmp_path / "analogies.txt"
+    analogies.write_text(": s\n" + "\n".join(" ".join(q) for q in questions) + "\n")
+    for function in ("most_similar", "most_similar_cosmul"):
+        want_score, want = plain.evaluate_word_analogies(analogies, similarity_function=function)
+        got_score, got = scaled.evaluate_word_analogies(analogies, similarity_function=function)
+        assert got_score == want_score and got == want
+        if function == "most_similar":
+            assert want_score >= 0.5
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("".join(f"{a}\t{b}\t{rng.uniform(0, 10):.2f}\n"
+                             for a, b in (rng.choice(plain.index_to_key, 2, replace=False)
+                                          for _ in range(30))))
+    got, want = scaled.evaluate_word_pairs(pairs), plain.evaluate_word_pairs(pairs)
+    assert np.isfinite(got[0][0]) and np.isfinite(got[1][0])
+    assert got[0][0] == pytest.approx(want[0][0], abs=1e-6)
+    assert got[1][0] == pytest.approx(want[1][0], abs=1e-6)
