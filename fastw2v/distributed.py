@@ -379,6 +379,7 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes):
         began = time.perf_counter()
         try:
             reader = rep.reader_at(path, start, end)
+            first = reader.pos     # > start when start fell inside a line (the range before has it)
             data = reader.read(round_bytes)
         except Exception as exc:
             raise WorkerError(f"worker {_worker_address()} reading {path!r} at byte {start}: "
@@ -401,7 +402,8 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes):
             for name, m in matrices.items():
                 rows = changed_rows(m, rep.snapshots[name])
                 delta[name] = (rows, m[rows])
-        info = {"addr": _worker_address(), "path": path, "start": start, "stop": reader.pos,
+        info = {"addr": _worker_address(), "path": path, "start": start, "first": first,
+                "stop": reader.pos,
                 "end": end, "done": reader.done, "bytes": len(data), "raw_words": raw,
                 "effective_words": effective, "loss": loss, "delta_bytes": _nbytes(delta),
                 "train_seconds": time.perf_counter() - began}
@@ -552,7 +554,7 @@ class _EpochWork:
             # the worker died after its round was merged: find its share among the orphans
             share = next(s for s in self.orphans if s.path == info["path"] and s.cursor == info["start"])
             addr = None
-        self.chunks.append((info["path"], info["start"], info["stop"]))
+        self.chunks.append((info["path"], info["first"], info["stop"]))
         share.cursor = info["stop"]
         if info["done"]:
             if addr is not None:
