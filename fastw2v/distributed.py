@@ -844,7 +844,9 @@ def _count(driver, paths, workers, plain_sizes):
         n = max(1, min(SHARES_PER_WORKER * len(workers), size // VOCAB_RANGE_BYTES))
         ranges.extend((path, k * size // n, (k + 1) * size // n) for k in range(n))
     client = driver.client
-    parts = [client.submit(_task_count, p, s, e, workers=[workers[i % len(workers)]], pure=False)
+    # Spread over the workers, but counting is pure: a lost worker's ranges are recounted elsewhere.
+    parts = [client.submit(_task_count, p, s, e, workers=[workers[i % len(workers)]],
+                           allow_other_workers=True, pure=False)
              for i, (p, s, e) in enumerate(ranges)]
     stops = client.gather([client.submit(_span, f, pure=False) for f in parts])
     level = parts
