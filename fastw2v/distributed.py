@@ -707,7 +707,7 @@ class _Driver:
         futures = {a: self.submit(_task_train, self.run, rnd, spec, a0, a1, est[a], self.round_bytes,
                                   addr=a, name=f"train-r{rnd}") for a, spec in assignments.items()}
         if self.on_round is not None:   # tests: e.g. kill a worker while it trains
-            self.on_round(rnd, dict(self.slots))
+            self.on_round(rnd, "train", None)
         _, dead = self.wait(futures)
         self.lose(dead, rnd, work)
         contributors = {a: f for a, f in futures.items() if a not in dead}
@@ -719,6 +719,8 @@ class _Driver:
             merger = next(iter(contributors))
             merged = self.submit(_task_merge, *contributors.values(), addr=merger,
                                  name=f"merge-r{rnd}")
+            if self.on_round is not None:
+                self.on_round(rnd, "merge", merger)
             _, dead = self.wait({merger: merged}, critical=contributors)
             if dead:
                 self.lose(dead, rnd, work)
@@ -727,6 +729,8 @@ class _Driver:
             receivers = list(self.slots)
             applies = {a: self.submit(_task_apply, self.run, rnd, merged, addr=a,
                                       name=f"apply-r{rnd}") for a in receivers}
+            if self.on_round is not None:
+                self.on_round(rnd, "apply", merger)
             finished, dead = self.wait(applies, critical=[merger])
             if not dead:
                 out = next(iter(finished.values())).result()
@@ -743,6 +747,8 @@ class _Driver:
             self.lose(dead, rnd, work)
             status = {a: f.result() for a, f in finished.items()}
             holders = [a for a, s in status.items() if s["applied"] == rnd]
+            logger.warning("round %i: merge held by %s of the %i surviving workers", rnd,
+                           holders or "none", len(status))
             if holders:
                 others = [a for a in status if a not in holders]
                 if others:

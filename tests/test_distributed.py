@@ -287,28 +287,31 @@ def test_bytes_and_merge_share_are_reported(trained):
 
 # ------------------------------------------------------------------ faults
 
-def test_killed_worker_loses_only_its_round(planted):
+@pytest.mark.parametrize("phase", ["train", "apply"])
+def test_killed_worker_loses_only_its_round(planted, phase):
+    """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
+    its round unmerged), or kill the merging worker while the merged rows are being handed out."""
     path, topics = planted
     cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                               dashboard_address=None)
     client = dd.Client(cluster)
     try:
         pids = client.run(os.getpid)
-        victim = sorted(pids)[1]
         killed = []
 
-        def kill_while_training(rnd, slots):
-            if rnd == 3 and not killed:        # right after round 3's training was submitted
+        def kill(rnd, at, merger):
+            if rnd == 3 and at == phase and not killed:
+                victim = merger if merger is not None else sorted(pids)[1]
                 os.kill(pids[victim], signal.SIGKILL)
-                killed.append(rnd)
+                killed.append(victim)
 
-        model = fd.train(path, client=client, round_bytes=8000, _on_round=kill_while_training,
+        model = fd.train(path, client=client, round_bytes=8000, _on_round=kill,
                          **dict(PARAMS, epochs=3))
     finally:
         client.close()
         cluster.close()
     stats = model.distributed_stats
-    assert killed and [addr for _, addr in stats["lost"]] == [victim]
+    assert killed and [addr for _, addr in stats["lost"]] == killed
     size = os.path.getsize(path)
     for epoch in stats["epochs"]:
         assert epoch["raw_words"] == model.corpus_total_words
@@ -323,7 +326,7 @@ def test_checkpoint_and_resume(client, planted, tmp_path):
     checkpoint = str(tmp_path / "ckpt.fw2v")
     params = dict(PARAMS, epochs=3, compute_loss=True)
 
-    def stop_after_first_epoch(rnd, slots):
+    def stop_after_first_epoch(rnd, phase, merger):
         if os.path.exists(checkpoint):
             raise KeyboardInterrupt("the client stops")
 
