@@ -46,10 +46,11 @@ from .model import Word2Vec
 
 logger = logging.getLogger(__name__)
 
-#: Corpus bytes (decompressed) each worker trains per round; ~0.2-0.5 s of one thread on English text.
-ROUND_BYTES = 2 << 20
-#: Training shares per worker and epoch (each a newline-aligned byte range; idle workers take
-#: unstarted shares from busy ones, so more shares balance better at the end of an epoch).
+#: Corpus bytes (decompressed) each worker trains per round at most: ~700k words of English text,
+#: ~1-2 s of one thread at vector_size 100. The corpus is cut into shares of at most this size, a
+#: multiple of the number of workers in all, so that every round is about as long for everyone.
+ROUND_BYTES = 4 << 20
+#: Counting ranges per worker at most (each at least VOCAB_RANGE_BYTES).
 SHARES_PER_WORKER = 4
 #: A plain file is counted in byte ranges of at least this size (compressed files: one range each).
 VOCAB_RANGE_BYTES = 8 << 20
@@ -904,7 +905,9 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
         expected = model.corpus_total_words
         total_bytes = max(1, sum(sizes))
         words_per_byte = expected / total_bytes
-        n_shares = SHARES_PER_WORKER * len(driver.slots)
+        # A share is one round of one worker; idle workers take unstarted shares from busy ones.
+        n_shares = len(driver.slots) * max(1, math.ceil(total_bytes / (len(driver.slots)
+                                                                       * driver.round_bytes)))
         shares = []
         for path, size in zip(paths, sizes):
             n = max(1, round(n_shares * size / total_bytes))
