@@ -793,8 +793,11 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
             checkpoint = resume
     own_cluster = None
     if client is None:
+        # Loopback only, no dashboard; the scheduler's small HTTP endpoint (health, metrics) on a
+        # free loopback port rather than 8787, so that several runs on one machine do not clash.
         own_cluster = LocalCluster(n_workers=processes, threads_per_worker=threads, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+                                   host="127.0.0.1", dashboard_address=None,
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         client = Client(own_cluster)
     run = uuid.uuid4().hex[:12]
     driver = _Driver(client, run, round_bytes)

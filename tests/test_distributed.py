@@ -37,10 +37,15 @@ def zipf_sentences(n, seed):
             or ["w1"] for _ in range(n)]
 
 
+def local_cluster():
+    return dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+
+
 @pytest.fixture(scope="module")
 def client():
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None)
+    cluster = local_cluster()
     c = dd.Client(cluster)
     yield c
     c.close()
@@ -285,6 +290,25 @@ def test_bytes_and_merge_share_are_reported(trained):
         assert r["bytes_in"] > 0 and r["bytes_out"] > 0 and 0 <= r["merge_share"] <= 1
 
 
+def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch):
+    started = []
+    real = fd.LocalCluster
+
+    def spy(**kwargs):
+        cluster = real(**kwargs)
+        started.append((kwargs, cluster))
+        return cluster
+
+    monkeypatch.setattr(fd, "LocalCluster", spy)
+    model = fd.train(planted[0], processes=2, threads=1, round_bytes=20000, **dict(PARAMS, epochs=1))
+    (kwargs, cluster), = started
+    assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] is None
+    assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (2, 1, True)
+    assert cluster.status.name == "closed"
+    assert max(r["workers"] for r in model.distributed_stats["rounds"]) == 2
+    assert model.distributed_stats["epochs"][0]["raw_words"] == model.corpus_total_words
+
+
 # ------------------------------------------------------------------ faults
 
 @pytest.mark.parametrize("phase", ["train", "apply"])
@@ -292,8 +316,7 @@ def test_killed_worker_loses_only_its_round(planted, phase):
     """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
     its round unmerged), or kill the merging worker while the merged rows are being handed out."""
     path, topics = planted
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None)
+    cluster = local_cluster()
     client = dd.Client(cluster)
     try:
         pids = client.run(os.getpid)
