@@ -44,7 +44,7 @@ from . import io as _io
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KeyedVectors", "principal_components", "REAL", "pseudorandom_weak_vector",
+__all__ = ["KeyedVectors", "EmptyKeyListError", "principal_components", "REAL", "pseudorandom_weak_vector",
            "prep_vectors", "load_word2vec_format"]
 
 REAL = np.float32  # gensim's name for the default vector dtype (``from ...keyedvectors import REAL``)
@@ -214,6 +214,11 @@ def principal_components(matrix, n=1):
     signs[signs == 0] = 1
     return components * signs[:, None]
 
+
+
+class EmptyKeyListError(ValueError, ZeroDivisionError):
+    """An empty list of keys where a mean of vectors is needed (``n_similarity``). Also a
+    ZeroDivisionError, the type gensim raises there, so ``except ZeroDivisionError:`` code works."""
 
 class KeyedVectors:
     """Vectors addressed by string keys, with gensim 4's query and evaluation API.
@@ -896,7 +901,7 @@ class KeyedVectors:
         as :meth:`similarity` is: ``n_similarity([a], [b]) == similarity(a, b)``."""
         ws1, ws2 = list(ws1), list(ws2)
         if not ws1 or not ws2:
-            raise ValueError("n_similarity() needs two non-empty lists of keys")
+            raise EmptyKeyListError("n_similarity() needs two non-empty lists of keys")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
         return _pair_cosine(mean1, mean2)

@@ -337,3 +337,14 @@ def test_evaluate_word_analogies_cosmul_matches_gensims_most_similar_cosmul(tmp_
     assert add_score != score or True           # 3CosAdd runs too (may coincide)
     with pytest.raises(ValueError, match="similarity_function"):
         ours.evaluate_word_analogies(path, similarity_function="cosine")
+
+
+def test_n_similarity_of_an_empty_list_is_a_value_and_zero_division_error():
+    # gensim raises ZeroDivisionError here; fastw2v's error is also a ValueError naming the problem
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32))
+    for left, right in ((["a"], []), ([], ["a"]), ([], [])):
+        with pytest.raises(ZeroDivisionError, match="non-empty"):
+            kv.n_similarity(left, right)
+        with pytest.raises(ValueError):
+            kv.n_similarity(left, right)
