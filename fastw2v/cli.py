@@ -153,7 +153,9 @@ def _build_parser():
                        description="Train word vectors on a corpus file and write them in word2vec's "
                                    "format. Options are gensim's Word2Vec parameters, with its "
                                    "defaults.")
-    p.add_argument("input", help="corpus: one sentence per line, space-separated; .gz/.bz2/.xz ok; - for stdin")
+    p.add_argument("input", nargs="+",
+                   help="corpus: one sentence per line, space-separated; .gz/.bz2/.xz ok; - for stdin "
+                        "(several files or globs with --processes/--scheduler)")
     p.add_argument("-o", "--output", required=True, help="where to write the word vectors (required)")
     p.add_argument("--vector-size", type=int, default=100, metavar="N",
                    help="dimensions of the word vectors")
@@ -195,6 +197,15 @@ def _build_parser():
                    help="also save the full model in the native format (default: not saved)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar and no summary (default: both shown)")
+    dist = p.add_argument_group("distributed training (Dask; pip install \"fastw2v[distributed]\")")
+    dist.add_argument("--processes", type=int, default=None, metavar="N",
+                      help="train on N local worker processes (a Dask LocalCluster on loopback; "
+                           "default: none, threads in this process)")
+    dist.add_argument("--threads", type=int, default=1, metavar="T",
+                      help="training threads per worker process")
+    dist.add_argument("--scheduler", metavar="ADDRESS",
+                      help="train on the workers of the Dask scheduler at ADDRESS (tcp://host:port; "
+                           "default: none)")
     p.set_defaults(handler=_cmd_train)
 
     p = sub.add_parser("similar", help="nearest neighbours of words")
@@ -255,6 +266,12 @@ def _build_parser():
 def _cmd_train(args):
     from .model import Word2Vec
 
+    if args.processes is not None or args.scheduler is not None:
+        return _cmd_train_distributed(args)
+    if len(args.input) != 1:
+        raise CLIError("fastw2v: train takes one corpus file; several need --processes N or "
+                       "--scheduler ADDRESS")
+    args.input = args.input[0]
     _check_writable(args.output)
     if args.save_model:
         _check_writable(args.save_model)
@@ -269,6 +286,48 @@ def _cmd_train(args):
     model.wv.save_word2vec_format(args.output, binary=args.binary)
     if args.save_model:
         model.save(args.save_model)
+    return 0
+
+
+def _cmd_train_distributed(args):
+    """``fastw2v train FILES... --processes N [--threads T] [--scheduler ADDRESS]``."""
+    try:
+        from . import distributed
+    except ImportError as exc:
+        raise CLIError(f"fastw2v: {exc}") from None
+    if "-" in args.input:
+        raise CLIError("fastw2v: distributed training reads files, not stdin (-)")
+    if args.processes is not None and args.processes < 1:
+        raise CLIError(f"fastw2v: --processes must be >= 1, got {args.processes}")
+    _check_writable(args.output)
+    if args.save_model:
+        _check_writable(args.save_model)
+    params = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                  sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
+                  ns_exponent=args.ns_exponent, alpha=args.alpha, min_alpha=args.min_alpha,
+                  epochs=args.epochs, seed=args.seed, batch_mode=args.batch_mode)
+    if args.max_vocab_size is not None:
+        params["max_vocab_size"] = args.max_vocab_size   # refused by distributed.train, by name
+    start = time.perf_counter()
+    if args.scheduler is not None:
+        client = distributed.Client(args.scheduler)
+        try:
+            model = distributed.train(args.input, client=client, threads=args.threads, **params)
+        finally:
+            client.close()
+    else:
+        model = distributed.train(args.input, processes=args.processes, threads=args.threads,
+                                  **params)
+    seconds = time.perf_counter() - start
+    model.wv.save_word2vec_format(args.output, binary=args.binary)
+    if args.save_model:
+        model.save(args.save_model)
+    if not args.quiet:
+        raw = model.corpus_total_words * model.epochs
+        processes = max((r["workers"] for r in model.distributed_stats["rounds"]), default=0)
+        print(f"vocabulary: {len(model.wv)} words; trained on {raw:,} words in {seconds:.1f} s "
+              f"({raw / max(seconds, 1e-9):,.0f} words/s) on {processes} worker processes",
+              file=sys.stderr)
     return 0
 
 

@@ -8,6 +8,13 @@ The class mirrors gensim 4's ``gensim.models.KeyedVectors`` names and semantics 
   ``n_similarity`` and ``doesnt_match`` (gensim silently ignores unknown words there);
   ``get_mean_vector`` keeps gensim's ``ignore_missing=True`` default.
 * Zero vectors have cosine similarity 0 with everything (gensim divides by a zero norm: NaN).
+* Cosines are right for every finite vector: norms are computed in float64 (gensim's float32
+  squares overflow from magnitudes of about 1e19, giving NaN, and underflow for tiny vectors), and
+  ``similarity(w, w)`` is exactly 1.0. Query vectors and weights holding NaN or infinity, and
+  negative ``restrict_vocab``/``clip_*``, raise ValueError naming the argument (gensim returns
+  NaN scores, or searches from the end).
+* ``evaluate_word_analogies(similarity_function="most_similar_cosmul")`` answers with 3CosMul
+  (gensim 4.4 accepts the argument but always answers with 3CosAdd).
 * ``most_similar_cosmul`` unit-normalises raw vectors given as queries and honours
   ``restrict_vocab`` (gensim uses raw vectors unnormalised and ignores ``restrict_vocab`` there).
 * ``similarity`` returns a Python float; ``n_similarity`` of an empty list raises ValueError.
@@ -21,10 +28,15 @@ made *in place* (``kv.vectors[i] += ...``, as training does) cannot be seen, so 
 the matrix in place must call ``kv.invalidate_norms()`` (alias ``kv.vectors_changed()``) or
 ``kv.fill_norms(force=True)`` afterwards. ``kv.vectors_version`` exposes the counter.
 """
+import datetime
 import logging
 import operator
+import os
+import platform
+import sys
 import warnings
-from numbers import Integral
+from collections import Counter
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -35,11 +47,21 @@ from .io import check_finite_rows  # re-exported: its old home
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KeyedVectors", "principal_components"]
+__all__ = ["KeyedVectors", "EmptyKeyListError", "principal_components", "REAL", "pseudorandom_weak_vector",
+           "prep_vectors", "load_word2vec_format"]
+
+REAL = np.float32  # gensim's name for the default vector dtype (``from ...keyedvectors import REAL``)
+_DEFAULT_PRNG = np.random.default_rng()  # pseudorandom_weak_vector without a seed string
 
 SIF_A = 1e-3  # the smoothing constant a of SIF weights a / (a + p(w)) (Arora et al. 2017)
 ANALOGY_TOPN = 5  # candidates examined per analogy question, as in gensim
-_NORM_BLOCK = 1 << 16  # rows per block when computing norms (bounds the temporary)
+_NORM_BLOCK_ELEMENTS = 1 << 22  # float64 entries per block when computing norms (bounds the temporary)
+# Rows whose norm lies outside [_SAFE_NORM_MIN, _SAFE_NORM_MAX] get their cosines recomputed in
+# float64: in float32 their products with a unit query fall into subnormals (or near overflow).
+_SAFE_NORM_MIN = 1e-15
+_SAFE_NORM_MAX = 1e30
+_COSMUL_EPSILON = 1e-6  # added to 3CosMul's denominator (Levy & Goldberg 2014, as gensim)
+WMD_INSTALL_HINT = "pip install fastw2v[wmd]"
 _QUERY_BLOCK_ELEMENTS = 1 << 24  # max entries of a (questions x vocabulary) score block
 _SENTENCE_BLOCK_TOKENS = 1 << 15  # tokens gathered per block in embed_sentences
 
@@ -59,9 +81,119 @@ def _as_list(value):
     return list(value)
 
 
+def _row_norms(matrix):
+    """L2 norm of each row of a 2-D array, as float64, right for every finite row.
+
+    Squares are summed in float64, where no float32 value overflows or underflows; rows of wider
+    dtypes whose sum of squares leaves float64's range are rescaled by their largest magnitude.
+    """
+    n, dim = matrix.shape
+    out = np.empty(n, dtype=np.float64)
+    step = max(1, _NORM_BLOCK_ELEMENTS // max(dim, 1))
+    tiny = np.finfo(np.float64).tiny
+    for start in range(0, n, step):
+        block = np.asarray(matrix[start:start + step], dtype=np.float64)
+        squares = np.einsum("ij,ij->i", block, block)
+        norms = np.sqrt(squares)
+        bad = ~np.isfinite(squares) | (squares < tiny)
+        if bad.any():
+            rows = block[bad]
+            scale = np.abs(rows).max(axis=1) if dim else np.zeros(len(rows))
+            scaled = rows / np.where(scale > 0, scale, 1.0)[:, None]
+            norms[bad] = scale * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
+        out[start:start + len(block)] = norms
+    return out
+
+
 def _unit(vector):
-    norm = np.linalg.norm(vector)
+    """``vector`` (as float64) scaled to unit length; a zero vector is returned unchanged."""
+    vector = np.asarray(vector, dtype=np.float64)
+    norm = _row_norms(vector.reshape(1, -1))[0] if vector.ndim == 1 else np.linalg.norm(vector)
     return vector / norm if norm > 0 else vector
+
+
+def _inverse(norms):
+    inv = np.zeros(len(norms), dtype=np.float64)
+    np.divide(1.0, norms, out=inv, where=norms > 0)
+    return inv
+
+
+def _extreme_rows(norms):
+    """Rows (int64) whose cosines float32 arithmetic would get wrong (see _SAFE_NORM_MIN/MAX)."""
+    return np.flatnonzero((norms > 0) & ((norms < _SAFE_NORM_MIN) | (norms > _SAFE_NORM_MAX)))
+
+
+def _row_cosines(vectors, inv, queries, extreme):
+    """Cosine of every row of ``vectors`` with each unit float64 query.
+
+    ``queries``: ``(dim,)`` gives ``(n,)``, ``(k, dim)`` gives ``(n, k)``; ``inv``: the rows' inverse
+    norms (float64); ``extreme``: positions of rows recomputed in float64. One BLAS product in the
+    vectors' dtype for the rest; zero rows score 0.
+    """
+    dtype = vectors.dtype if vectors.dtype.kind == "f" else np.dtype(np.float64)
+    raw = vectors @ queries.astype(dtype).T
+    scale = inv[:, None] if queries.ndim == 2 else inv
+    np.multiply(raw, scale, out=raw, casting="same_kind")
+    if len(extreme):
+        exact = np.asarray(vectors[extreme], dtype=np.float64) * inv[extreme, None]
+        raw[extreme] = exact @ queries.T
+    return raw
+
+
+def _pair_cosine(u, v):
+    """Cosine of two vectors in float64: 1.0 exactly for equal non-zero vectors, 0.0 when either
+    is zero, otherwise clipped to [-1, 1]."""
+    u = np.asarray(u, dtype=np.float64).reshape(-1)
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    nu, nv = _row_norms(np.vstack([u, v]))
+    if nu == 0 or nv == 0:
+        return 0.0
+    if np.array_equal(u, v):
+        return 1.0
+    return float(min(1.0, max(-1.0, np.dot(u / nu, v / nv))))
+
+
+def _check_finite_vector(name, vector, size):
+    """``vector`` as a float64 ``(size,)`` array; ValueError naming ``name`` for a wrong shape, NaN
+    or infinity."""
+    array = np.asarray(vector, dtype=np.float64).reshape(-1)
+    if array.shape != (size,):
+        raise ValueError(f"{name}: query vector has shape {np.shape(vector)}, expected ({size},)")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name}: query vector holds NaN or infinity")
+    return array
+
+
+def _check_weight(name, key, weight):
+    if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, (Real, np.number)):
+        raise TypeError(f"{name}: the weight of {key!r} must be a number, got "
+                        f"{type(weight).__name__} {weight!r}")
+    weight = float(weight)
+    if not np.isfinite(weight):
+        raise ValueError(f"{name}: the weight of {key!r} is {weight}; weights must be finite")
+    return weight
+
+
+def _check_bound(name, value):
+    """``value`` as an int >= 0, or None (restrict_vocab, clip_start, clip_end)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int or None, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 (or None), got {value}")
+    return int(value)
+
+
+def _jsonable(value):
+    """A lifecycle event's value as JSON can hold it: JSON's own types kept, repr() of the rest."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
 
 
 def principal_components(matrix, n=1):
@@ -83,6 +215,11 @@ def principal_components(matrix, n=1):
     signs[signs == 0] = 1
     return components * signs[:, None]
 
+
+
+class EmptyKeyListError(ValueError, ZeroDivisionError):
+    """An empty list of keys where a mean of vectors is needed (``n_similarity``). Also a
+    ZeroDivisionError, the type gensim raises there, so ``except ZeroDivisionError:`` code works."""
 
 class KeyedVectors:
     """Vectors addressed by string keys, with gensim 4's query and evaluation API.
@@ -112,8 +249,11 @@ class KeyedVectors:
         self._version = 0
         self._norms = None
         self._inv_norms = None
+        self._extreme = np.zeros(0, dtype=np.int64)
         self._norms_version = -1
         self._unusable = None   # message: the vectors are known to be garbage (diverged training)
+        self._lockf = None      # per-row lock factors (float32), created on first use
+        self.lifecycle_events = []
 
     # ------------------------------------------------------------------ construction
 
@@ -177,6 +317,46 @@ class KeyedVectors:
         """Counter bumped whenever the vectors are known to have changed (norms are tied to it)."""
         return self._version
 
+    @property
+    def vectors_lockf(self):
+        """Lock factors (float32), gensim's experimental feature: training multiplies every update
+        of row i by ``vectors_lockf[i]`` (0.0 freezes the row; 1.0, the default, trains it as
+        usual). A length-1 array applies its one factor to every row (gensim's default shape).
+
+        Created as ``ones(len(self))`` on first use and kept, so item assignment
+        (``wv.vectors_lockf[i] = 0.0``) persists; rows added later get factor 1.0. Set it to a 1-D
+        array of length 1 or ``len(self)`` of finite numbers, or None to go back to the default.
+        Not saved by :meth:`save`.
+        """
+        n = len(self)
+        lockf = getattr(self, "_lockf", None)
+        if lockf is None:
+            lockf = np.ones(n, dtype=np.float32)
+        elif len(lockf) not in (1, n):  # rows added (factor 1.0) or removed since it was set
+            grown = np.ones(n, dtype=np.float32)
+            keep = min(n, len(lockf))
+            grown[:keep] = lockf[:keep]
+            lockf = grown
+        self._lockf = lockf
+        return lockf
+
+    @vectors_lockf.setter
+    def vectors_lockf(self, value):
+        if value is None:
+            self._lockf = None
+            return
+        try:
+            lockf = np.asarray(value, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(f"vectors_lockf must be an array of numbers, got "
+                            f"{type(value).__name__}") from None
+        if lockf.ndim != 1 or len(lockf) not in (1, len(self)):
+            raise ValueError(f"vectors_lockf must be a 1-D array of length 1 or len(self)="
+                             f"{len(self)}, got shape {lockf.shape}")
+        if not np.isfinite(lockf).all():
+            raise ValueError("vectors_lockf must hold finite factors")
+        self._lockf = lockf
+
     def invalidate_norms(self):
         """Declare that ``vectors`` changed in place: cached norms are recomputed on next use."""
         self._version += 1
@@ -184,10 +364,11 @@ class KeyedVectors:
     vectors_changed = invalidate_norms
 
     def fill_norms(self, force=False):
-        """Make sure per-row L2 norms (``self.norms``) match the current vectors.
+        """Make sure per-row L2 norms (``self.norms``, float64) match the current vectors.
 
         Recomputes when ``force``, when the vectors were replaced or resized, or after
-        :meth:`invalidate_norms`; otherwise a no-op.
+        :meth:`invalidate_norms`; otherwise a no-op. Norms are exact for every finite vector (see
+        :func:`_row_norms`), so huge or tiny vectors still get correct cosines.
         """
         self._check_usable()
         vectors = self._vectors
@@ -196,13 +377,9 @@ class KeyedVectors:
         version = self._version
         if (force or self._norms is None or self._norms_version != version
                 or len(self._norms) != len(vectors)):
-            norms = np.empty(len(vectors), dtype=vectors.dtype)
-            for start in range(0, len(vectors), _NORM_BLOCK):
-                block = vectors[start:start + _NORM_BLOCK]
-                norms[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
-            inv = np.zeros_like(norms)
-            np.divide(1, norms, out=inv, where=norms > 0)
-            self._norms, self._inv_norms, self._norms_version = norms, inv, version
+            norms = _row_norms(vectors)
+            self._norms, self._inv_norms, self._extreme = norms, _inverse(norms), _extreme_rows(norms)
+            self._norms_version = version
 
     @property
     def norms(self):
@@ -217,10 +394,11 @@ class KeyedVectors:
         if value is None:
             self.invalidate_norms()
             return
-        value = np.asarray(value)
-        inv = np.zeros_like(value)
-        np.divide(1, value, out=inv, where=value > 0)
-        self._norms, self._inv_norms, self._norms_version = value, inv, self._version
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != (len(self._vectors),):
+            raise ValueError(f"norms must have shape ({len(self._vectors)},), got {value.shape}")
+        self._norms, self._inv_norms, self._extreme = value, _inverse(value), _extreme_rows(value)
+        self._norms_version = self._version
 
     def _inv(self):
         self.fill_norms()
@@ -236,12 +414,14 @@ class KeyedVectors:
             raise FloatingPointError(f"these vectors are unusable: {self._unusable}")
 
     def get_normed_vectors(self):
-        """A new array of the vectors scaled to unit length (zero rows stay zero)."""
-        return self._vectors * self._inv()[:, None]
+        """A new array (the vectors' dtype) of the vectors scaled to unit length (zero rows stay zero)."""
+        out = np.empty_like(self._vectors)
+        np.multiply(self._vectors, self._inv()[:, None], out=out, casting="same_kind")
+        return out
 
     def unit_normalize_all(self):
         """Scale every vector to unit length, in place (training cannot sensibly continue after)."""
-        self._vectors *= self._inv()[:, None]
+        np.multiply(self._vectors, self._inv()[:, None], out=self._vectors, casting="same_kind")
         self.invalidate_norms()
 
     def init_sims(self, replace=False):
@@ -289,7 +469,7 @@ class KeyedVectors:
         self._check_usable()
         index = self.get_index(key)
         if norm:
-            result = self._vectors[index] * self._inv()[index]
+            result = (self._vectors[index] * self._inv()[index]).astype(self._vectors.dtype)
         else:
             result = self._vectors[index]
         result.setflags(write=False)  # writing through it would bypass the norm cache
@@ -431,38 +611,82 @@ class KeyedVectors:
         if counts is None:
             raise ValueError("no 'count' attribute to sort by")
         order = np.argsort(-counts, kind="stable")
+        lockf = self.vectors_lockf
         self._set_keys([self.index_to_key[i] for i in order])
         self._vectors = self._vectors[order]
         for attr in self.expandos:
             self.expandos[attr] = self.expandos[attr][order]
+        if len(lockf) > 1:
+            self._lockf = lockf[order]
         self.next_index = len(self)
         self.invalidate_norms()
+
+    def resize_vectors(self, seed=0):
+        """Make ``vectors`` match ``index_to_key`` in length (as gensim): existing rows are kept,
+        new rows come from :func:`prep_vectors` with ``seed`` (gensim's draws, so the same seed
+        gives gensim's values); per-key attributes are resized too. Returns None."""
+        target = (len(self.index_to_key), self.vector_size)
+        old = self._vectors
+        if old.shape != target:
+            dtype = old.dtype if old.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+            self._vectors = prep_vectors(target, prior_vectors=old, seed=seed, dtype=dtype)
+        self.allocate_vecattrs()
+        self.invalidate_norms()
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """A new KeyedVectors holding the vectors (copies) of those ``keys`` that are known, each
+        once, in order of first appearance; unknown keys are skipped.
+
+        ``allow_inference`` is accepted for gensim's signature (plain KeyedVectors infer nothing).
+        With ``copy_vecattrs`` the per-key attributes are copied too; otherwise the new object has
+        placeholder counts ``n - row``, as gensim gives it.
+        """
+        self._check_usable()
+        vocab, seen = [], set()
+        for key in keys:
+            if isinstance(key, str) and key not in seen:
+                seen.add(key)
+                if key in self.key_to_index:
+                    vocab.append(key)
+        rows = self._indexes(vocab)
+        kv = KeyedVectors.from_arrays(vocab, self._vectors[rows].copy(),
+                                      counts=np.arange(len(vocab), 0, -1))
+        kv.counts_are_placeholders = True
+        if copy_vecattrs:
+            for attr, values in self.expandos.items():
+                kv.expandos[attr] = values[rows].copy()
+            kv.counts_are_placeholders = self.counts_are_placeholders or "count" not in self.expandos
+        return kv
 
     # ------------------------------------------------------------------ similarity queries
 
     def _weighted_items(self, positive, negative):
-        items, weights = [], []
-        for sign, group in ((1.0, _as_list(positive)), (-1.0, _as_list(negative))):
+        """(items, weights, names): each item of ``positive``/``negative`` with its weight and the
+        name of the argument it came from; weights are checked to be finite numbers."""
+        items, weights, names = [], [], []
+        for name, sign, group in (("positive", 1.0, _as_list(positive)),
+                                  ("negative", -1.0, _as_list(negative))):
             for item in group:
                 if _is_key(item) or isinstance(item, np.ndarray):
                     items.append(item)
                     weights.append(sign)
                 else:  # (key_or_vector, weight): the weight is used as given, also in `negative`
                     items.append(item[0])
-                    weights.append(float(item[1]))
-        return items, weights
+                    weights.append(_check_weight(name, item[0], item[1]))
+                names.append(name)
+        return items, weights, names
 
-    def _combine(self, items, weights, pre_normalize, ignore_missing):
-        """(weighted sum of the items' vectors, sum of |weights| used, rows of the key items)."""
+    def _combine(self, items, weights, pre_normalize, ignore_missing, names):
+        """(weighted sum of the items' vectors, sum of |weights| used, rows of the key items).
+
+        ``names``: the argument each item came from, named by the ValueError for a query vector of
+        the wrong shape or holding NaN/infinity.
+        """
         self._check_usable()
         rows, row_w, vecs, vec_w = [], [], [], []
-        for item, weight in zip(items, weights):
+        for item, weight, name in zip(items, weights, names):
             if isinstance(item, np.ndarray):
-                vector = np.asarray(item, dtype=np.float64).reshape(-1)
-                if vector.shape != (self.vector_size,):
-                    raise ValueError(f"query vector has shape {item.shape}, expected "
-                                     f"({self.vector_size},)")
-                vecs.append(vector)
+                vecs.append(_check_finite_vector(name, item, self.vector_size))
                 vec_w.append(weight)
                 continue
             index = self.get_index(item, -1)
@@ -474,13 +698,17 @@ class KeyedVectors:
             row_w.append(weight)
         total = np.zeros(self.vector_size, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.int64)
-        if len(rows):
-            block = self._vectors[rows].astype(np.float64)
-            if pre_normalize:
-                block *= self._inv()[rows, None]
-            total += np.asarray(row_w) @ block
-        if vecs:
-            total += np.asarray(vec_w) @ np.vstack(vecs)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            if len(rows):
+                block = self._vectors[rows].astype(np.float64)
+                if pre_normalize:
+                    block *= self._inv()[rows, None]
+                total += np.asarray(row_w) @ block
+            if vecs:
+                total += np.asarray(vec_w) @ np.vstack(vecs)
+        if not np.isfinite(total).all():
+            raise ValueError(f"{' and '.join(sorted(set(names)))}: the weighted sum of the query "
+                             "overflows (vectors or weights too large)")
         used = float(np.abs(row_w).sum() + np.abs(vec_w).sum())
         return total, used, rows
 
@@ -501,7 +729,10 @@ class KeyedVectors:
         if len(weights) != len(keys):
             raise ValueError(f"keys and weights must have the same length ({len(keys)} != "
                              f"{len(weights)})")
-        total, used, _ = self._combine(keys, weights, pre_normalize, ignore_missing)
+        if not np.isfinite(weights).all():
+            raise ValueError("weights hold NaN or infinity; weights must be finite")
+        total, used, _ = self._combine(keys, weights, pre_normalize, ignore_missing,
+                                       ["keys"] * len(keys))
         if used > 0:
             total /= used
         if post_normalize:
@@ -509,10 +740,24 @@ class KeyedVectors:
         return total.astype(self._vectors.dtype)
 
     def _cosines(self, query, start=0, stop=None):
-        """Cosine of every row in [start, stop) with ``query`` (any length; zero query: all 0)."""
-        query = _unit(np.asarray(query, dtype=np.float64)).astype(self._vectors.dtype)
-        inv = self._inv()[start:stop]
-        return (self._vectors[start:stop] @ query) * inv
+        """Cosine of every row in [start, stop) with ``query`` (``(dim,)``, or ``(k, dim)`` for an
+        ``(rows, k)`` result; each query is unit-normalised, a zero query scores 0)."""
+        query = np.asarray(query, dtype=np.float64)
+        query = _unit(query) if query.ndim == 1 else np.vstack([_unit(q) for q in query])
+        inv = self._inv()
+        stop = len(self._vectors) if stop is None else min(stop, len(self._vectors))
+        start = min(start, stop)
+        extreme = self._extreme
+        if len(extreme):
+            extreme = extreme[(extreme >= start) & (extreme < stop)] - start
+        return _row_cosines(self._vectors[start:stop], inv[start:stop], query, extreme)
+
+    def _cosines_of(self, rows, query):
+        """Cosine of the rows ``rows`` (an index array) with the 1-D ``query``."""
+        query = _unit(query)
+        inv = self._inv()
+        extreme = np.flatnonzero(np.isin(rows, self._extreme)) if len(self._extreme) else self._extreme
+        return _row_cosines(self._vectors[rows], inv[rows], query, extreme)
 
     def _top(self, scores, topn, exclude=(), offset=0):
         """[(key, score)] of the ``topn`` best rows, ties broken by row; ``exclude`` are skipped."""
@@ -538,20 +783,27 @@ class KeyedVectors:
         Items are keys, row ints, 1-D vectors, or ``(item, weight)`` pairs (default weights +1 for
         positive, -1 for negative). Key vectors are unit-normalised before averaging and the mean is
         unit-normalised (word2vec.c's ``distance``/``word-analogy``). Input keys are never
-        returned. ``restrict_vocab=n`` searches only the first n rows (overrides ``clip_*``).
-        ``topn=None`` returns the similarity of every searched row as an array; ``topn < 1``, [].
-        One matrix-vector product per call; top-n by ``argpartition``.
+        returned. ``restrict_vocab=n`` searches only the first n rows (overrides ``clip_*``; None
+        or 0: all rows, as in gensim). ``topn=None`` returns the similarity of every searched row as
+        an array; ``topn < 1``, []. One matrix-vector product per call; top-n by ``argpartition``.
+        Raises ValueError for a query vector or weight holding NaN or infinity (naming
+        ``positive`` or ``negative``) and for negative ``restrict_vocab``/``clip_start``/``clip_end``.
         """
+        restrict_vocab = _check_bound("restrict_vocab", restrict_vocab)
+        clip_start = _check_bound("clip_start", clip_start) or 0
+        clip_end = _check_bound("clip_end", clip_end)
         if isinstance(topn, Integral) and topn < 1:
             return []
-        items, weights = self._weighted_items(positive, negative)
+        items, weights, names = self._weighted_items(positive, negative)
         if not items:
             raise ValueError("most_similar() needs at least one positive or negative key or vector")
-        total, _, rows = self._combine(items, weights, pre_normalize=True, ignore_missing=False)
+        total, _, rows = self._combine(items, weights, pre_normalize=True, ignore_missing=False,
+                                       names=names)
         start, stop = clip_start, clip_end if clip_end is not None else len(self._vectors)
         if restrict_vocab:
             start, stop = 0, restrict_vocab
         stop = min(stop, len(self._vectors))
+        start = min(start, stop)
         scores = self._cosines(total, start, stop)
         if not topn:
             return scores
@@ -566,78 +818,156 @@ class KeyedVectors:
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """The ``topn`` keys most cosine-similar to ``vector`` (nothing excluded)."""
-        return self.most_similar(positive=[np.asarray(vector)], topn=topn,
-                                 restrict_vocab=restrict_vocab)
+        vector = _check_finite_vector("vector", vector, self.vector_size)
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Levy & Goldberg's 3CosMul: rank rows by prod((1+cos(w,p))/2) / (prod((1+cos(w,n))/2) + 1e-6).
 
         Keys and vectors are unit-normalised. Input keys are never returned. One matrix product
-        (rows x queries) per call.
+        (rows x queries) per call. Query vectors holding NaN or infinity and a negative
+        ``restrict_vocab`` raise ValueError naming the argument.
         """
+        restrict_vocab = _check_bound("restrict_vocab", restrict_vocab)
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise ValueError("most_similar_cosmul() needs at least one positive key or vector")
+        self._check_usable()
         terms, rows = [], []
-        for item in positive + negative:
-            if isinstance(item, np.ndarray):
-                terms.append(_unit(np.asarray(item, dtype=np.float64).reshape(-1)))
-            else:
-                index = self.get_index(item)
-                rows.append(index)
-                terms.append(self._vectors[index] * float(self._inv()[index]))
+        for name, group in (("positive", positive), ("negative", negative)):
+            for item in group:
+                if isinstance(item, np.ndarray):
+                    terms.append(_check_finite_vector(name, item, self.vector_size))
+                else:
+                    index = self.get_index(item)
+                    rows.append(index)
+                    terms.append(self._vectors[index])
         stop = min(restrict_vocab or len(self._vectors), len(self._vectors))
-        queries = np.vstack(terms).astype(self._vectors.dtype)
-        cos = (self._vectors[:stop] @ queries.T) * self._inv()[:stop, None]
+        cos = self._cosines(np.vstack(terms), 0, stop).astype(np.float64)
         shifted = (1 + cos) / 2
         scores = (np.prod(shifted[:, :len(positive)], axis=1)
-                  / (np.prod(shifted[:, len(positive):], axis=1) + 1e-6))
+                  / (np.prod(shifted[:, len(positive):], axis=1) + _COSMUL_EPSILON))
         if not topn:
             return scores
         return self._top(scores, topn, [r for r in set(rows) if r < stop])
 
     @staticmethod
     def cosine_similarities(vector_1, vectors_all):
-        """Cosine similarity of ``vector_1`` with each row of ``vectors_all`` (zero rows: 0)."""
+        """Cosine similarity of ``vector_1`` with each row of ``vectors_all`` (zero rows: 0).
+
+        Right for every finite input (norms in float64); NaN or infinity in either argument
+        raises ValueError naming it.
+        """
         vectors_all = np.asarray(vectors_all)
-        norms = np.linalg.norm(vectors_all, axis=1)
-        inv = np.zeros_like(norms)
-        np.divide(1, norms, out=inv, where=norms > 0)
-        return (vectors_all @ _unit(np.asarray(vector_1, dtype=vectors_all.dtype))) * inv
+        if vectors_all.ndim != 2:
+            raise ValueError(f"vectors_all must be 2-D, got shape {vectors_all.shape}")
+        if vectors_all.dtype.kind != "f":
+            vectors_all = vectors_all.astype(np.float64)
+        query = _check_finite_vector("vector_1", vector_1, vectors_all.shape[1])
+        if not np.isfinite(vectors_all).all():
+            raise ValueError("vectors_all holds NaN or infinity")
+        norms = _row_norms(vectors_all)
+        return _row_cosines(vectors_all, _inverse(norms), _unit(query), _extreme_rows(norms))
 
     def similarity(self, w1, w2):
-        """Cosine similarity of two keys, as a float."""
+        """Cosine similarity of two keys, as a float, computed in float64: exactly 1.0 for a key
+        with itself (or two equal non-zero vectors), 0.0 when either vector is zero."""
         i, j = self.get_index(w1), self.get_index(w2)
-        inv = self._inv()
-        return float(np.dot(self._vectors[i], self._vectors[j]) * inv[i] * inv[j])
+        self._check_usable()
+        return _pair_cosine(self._vectors[i], self._vectors[j])
 
     def distance(self, w1, w2):
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+        """Cosine distance ``1 - similarity(w1, w2)`` (exactly 0.0 for a key with itself)."""
         return 1.0 - self.similarity(w1, w2)
 
     def distances(self, word_or_vector, other_words=()):
-        """Cosine distances from a key or vector to ``other_words`` (default: every key)."""
+        """Cosine distances from a key or vector to ``other_words`` (default: every key).
+
+        A vector holding NaN or infinity raises ValueError naming ``word_or_vector``.
+        """
+        self._check_usable()
         if _is_key(word_or_vector):
             vector = self._vectors[self.get_index(word_or_vector)]
         else:
-            vector = np.asarray(word_or_vector)
+            vector = _check_finite_vector("word_or_vector", word_or_vector, self.vector_size)
         other_words = list(other_words)
         if not other_words:
             return 1 - self._cosines(vector)
-        rows = self._indexes(other_words)
-        query = _unit(np.asarray(vector, dtype=np.float64)).astype(self._vectors.dtype)
-        return 1 - (self._vectors[rows] @ query) * self._inv()[rows]
+        return 1 - self._cosines_of(self._indexes(other_words), vector)
 
     def n_similarity(self, ws1, ws2):
-        """Cosine similarity of the means of two lists of keys (raw vectors averaged)."""
+        """Cosine similarity of the means of two lists of keys (raw vectors averaged), computed
+        as :meth:`similarity` is: ``n_similarity([a], [b]) == similarity(a, b)``."""
         ws1, ws2 = list(ws1), list(ws2)
         if not ws1 or not ws2:
-            raise ValueError("n_similarity() needs two non-empty lists of keys")
+            raise EmptyKeyListError("n_similarity() needs two non-empty lists of keys")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
-        return float(np.dot(_unit(mean1.astype(np.float64)), _unit(mean2.astype(np.float64))))
+        return _pair_cosine(mean1, mean2)
+
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """Relative cosine similarity of ``wb`` to ``wa`` (Leeuwenberg et al. 2016, eq. 1):
+        ``similarity(wa, wb)`` divided by the sum of the similarities of ``wa``'s ``topn`` nearest
+        keys. A float; ValueError when ``wa`` has no neighbours (or their similarities sum to 0)."""
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
+        total = sum(sim for _, sim in sims)
+        if total == 0:
+            raise ValueError(f"the similarities of the {len(sims)} keys nearest {wa!r} sum to 0")
+        return float(self.similarity(wa, wb)) / total
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance (Kusner et al. 2015) between two token lists, as gensim computes it.
+
+        Unknown tokens are dropped (logged); ``inf`` when a document is then empty or all word
+        distances are 0, ``0.0`` when both use one and the same word. Word vectors are
+        unit-normalised first when ``norm``; costs are Euclidean distances; documents are
+        normalised bag-of-words histograms; solved exactly by POT's ``ot.emd2``. Needs the
+        optional POT package (``pip install fastw2v[wmd]``).
+        """
+        try:
+            from ot import emd2
+        except ImportError:
+            raise ImportError("wmdistance() needs the optional POT package (Python Optimal "
+                              f"Transport): {WMD_INSTALL_HINT}") from None
+        from scipy.spatial.distance import cdist
+
+        self._check_usable()
+        docs = []
+        for name, document in (("document1", document1), ("document2", document2)):
+            if isinstance(document, (str, bytes)):
+                raise TypeError(f"{name} is a string; pass a list of tokens (e.g. text.split())")
+            tokens = list(document)
+            known = [t for t in tokens if _is_key(t) and self.has_index_for(t)]
+            if len(known) < len(tokens):
+                logger.info("wmdistance: removed %d unknown tokens from %s", len(tokens) - len(known),
+                            name)
+            docs.append(known)
+        if not docs[0] or not docs[1]:
+            logger.warning("At least one of the documents had no words that were in the vocabulary.")
+            return float("inf")
+        if len(set(docs[0]) | set(docs[1])) == 1:
+            return 0.0
+        counts = [Counter(doc) for doc in docs]
+        words = [list(c) for c in counts]
+        inv = self._inv() if norm else None
+        points = []
+        for doc_words in words:
+            rows = self._indexes(doc_words)
+            block = self._vectors[rows].astype(np.float64)
+            if inv is not None:
+                block *= inv[rows, None]
+            points.append(block)
+        cost = cdist(points[0], points[1])
+        if abs(cost.sum()) < 1e-8:
+            logger.info("wmdistance: all word distances are 0; returning inf (as gensim)")
+            return float("inf")
+        weights = [np.array([c[w] for w in ws], dtype=np.float64) / len(doc)
+                   for c, ws, doc in zip(counts, words, docs)]
+        return float(emd2(weights[0], weights[1], cost))
 
     def rank_by_centrality(self, words, use_norm=True):
         """``[(similarity, word)]`` to the normalised mean of ``words``, most central first."""
@@ -682,7 +1012,9 @@ class KeyedVectors:
         """(key -> row over the first rows, canonical row of each of those rows).
 
         With ``case_insensitive`` keys are upper-cased and the first (most frequent) variant wins.
+        ``restrict_vocab``: an int >= 0 (0 or None: every key), else TypeError/ValueError.
         """
+        restrict_vocab = _check_bound("restrict_vocab", restrict_vocab)
         keys = self.index_to_key[:restrict_vocab] if restrict_vocab else self.index_to_key
         ok = {}
         for i in range(len(keys) - 1, -1, -1):
@@ -750,8 +1082,9 @@ class KeyedVectors:
                              f"format or all are out-of-vocabulary in {self}")
         rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
         inv = self._inv()
-        model = (np.einsum("ij,ij->i", self._vectors[rows_a], self._vectors[rows_b])
-                 * inv[rows_a] * inv[rows_b]).astype(np.float64)
+        # unit rows in float64 first: right for vectors of any finite magnitude
+        model = np.einsum("ij,ij->i", self._vectors[rows_a].astype(np.float64) * inv[rows_a, None],
+                          self._vectors[rows_b].astype(np.float64) * inv[rows_b, None])
         model[np.asarray(dummies, dtype=bool)] = 0.0
         gold = np.asarray(gold, dtype=np.float64)
         spearman = stats.spearmanr(gold, model)
@@ -767,9 +1100,12 @@ class KeyedVectors:
                                 dummy4unknown=False, similarity_function="most_similar"):
         """Accuracy on an analogy file in the ``questions-words.txt`` format, like gensim.
 
-        Lines ``a b c expected`` grouped by ``: section`` lines. Each question is answered with
-        3CosAdd over the first ``restrict_vocab`` keys: the best of the top 5 by
-        ``most_similar(positive=[b, c], negative=[a])`` that is not a (case variant of) a, b or c.
+        Lines ``a b c expected`` grouped by ``: section`` lines. Each question is answered over the
+        first ``restrict_vocab`` keys: the best of the top 5 by
+        ``most_similar(positive=[b, c], negative=[a])`` (3CosAdd, ``similarity_function=
+        "most_similar"``) or by ``most_similar_cosmul(positive=[b, c], negative=[a])`` (3CosMul,
+        ``"most_similar_cosmul"``; gensim 4.4 accepts that name but answers with 3CosAdd) that is
+        not a (case variant of) a, b or c.
         Questions with a word outside those keys are skipped (counted incorrect when
         ``dummy4unknown``). Returns ``(score, sections)``: the overall accuracy and a list of
         ``{"section", "correct", "incorrect"}`` dicts (word tuples upper-cased when
@@ -778,8 +1114,9 @@ class KeyedVectors:
         All questions are answered together: one (questions x vocabulary) matrix product per
         block of questions, ``argpartition`` for the candidates, no per-question Python loop.
         """
-        if similarity_function != "most_similar":
-            raise ValueError("only similarity_function='most_similar' (3CosAdd) is supported")
+        if similarity_function not in ("most_similar", "most_similar_cosmul"):
+            raise ValueError("similarity_function must be 'most_similar' (3CosAdd) or "
+                             f"'most_similar_cosmul' (3CosMul), got {similarity_function!r}")
         ok, canon, size = self._eval_vocab(restrict_vocab, case_insensitive)
         sections, questions, rows = [], [], []  # questions: (section, words, in_vocab)
         quadruplets = oov = 0
@@ -815,7 +1152,7 @@ class KeyedVectors:
         if quadruplets == 0:
             raise ValueError(f"no analogy questions found in {analogies}")
         correct = self._answer_analogies(np.asarray(rows, dtype=np.int64).reshape(-1, 4), canon,
-                                         size)
+                                         size, cosmul=similarity_function == "most_similar_cosmul")
         results = [{"section": name, "correct": [], "incorrect": []} for name in sections]
         answers = iter(correct.tolist())
         for section, words, known in questions:
@@ -835,8 +1172,9 @@ class KeyedVectors:
         score = len(total["correct"]) / n_total if n_total else 0.0
         return score, results
 
-    def _answer_analogies(self, rows, canon, size):
-        """Boolean per question (rows: ``[a, b, c, expected]``): is the 3CosAdd answer right?"""
+    def _answer_analogies(self, rows, canon, size, cosmul=False):
+        """Boolean per question (rows: ``[a, b, c, expected]``): is the 3CosAdd (3CosMul when
+        ``cosmul``) answer right?"""
         n = len(rows)
         correct = np.zeros(n, dtype=bool)
         if n == 0 or size == 0:
@@ -848,17 +1186,35 @@ class KeyedVectors:
         def unit(r):
             return vectors[r].astype(np.float64) * inv[r, None]
 
-        queries = unit(b) + unit(c) - unit(a)
-        qnorm = np.linalg.norm(queries, axis=1, keepdims=True)
-        queries = np.divide(queries, qnorm, out=np.zeros_like(queries), where=qnorm > 0)
-        queries = queries.astype(vectors.dtype)
+        if cosmul:  # one (questions x vocabulary) cosine block per word of the question
+            terms = [unit(r) for r in (a, b, c)]
+        else:
+            queries = unit(b) + unit(c) - unit(a)
+            qnorm = np.linalg.norm(queries, axis=1, keepdims=True)
+            queries = np.divide(queries, qnorm, out=np.zeros_like(queries), where=qnorm > 0)
+            terms = [queries]
+        extreme = self._extreme[self._extreme < size]
+        exact = np.asarray(vectors[extreme], dtype=np.float64) * inv[extreme, None]
+        low = [t.astype(vectors.dtype) for t in terms]
+
+        def cosines(j, sl):
+            """(m, size) cosines of the questions ``sl`` with term j, in the vectors' dtype; rows
+            of extreme magnitude recomputed in float64 (see _SAFE_NORM_MIN/MAX)."""
+            cos = low[j][sl] @ vectors.T
+            np.multiply(cos, inv, out=cos, casting="same_kind")
+            if len(extreme):
+                cos[:, extreme] = terms[j][sl] @ exact.T
+            return cos
         k = min(ANALOGY_TOPN, size)
-        block = max(1, _QUERY_BLOCK_ELEMENTS // size)
+        block = max(1, _QUERY_BLOCK_ELEMENTS // (size * len(terms)))
         for start in range(0, n, block):
             sl = slice(start, min(start + block, n))
             m = sl.stop - sl.start
-            scores = queries[sl] @ vectors.T  # (m, size)
-            scores *= inv
+            if cosmul:  # the arithmetic of most_similar_cosmul: cosines in the vectors' dtype
+                shifted = [(1 + cosines(j, sl).astype(np.float64)) / 2 for j in range(3)]
+                scores = shifted[1] * shifted[2] / (shifted[0] + _COSMUL_EPSILON)
+            else:
+                scores = cosines(0, sl)  # (m, size)
             here = np.arange(m)
             for col in (a, b, c):
                 scores[here, col[sl]] = -np.inf
@@ -1030,7 +1386,58 @@ class KeyedVectors:
             counts = np.arange(len(keys), 0, -1, dtype=np.int64)
         kv = cls.from_arrays(keys, vectors, counts)
         kv.counts_are_placeholders = fvocab is None
+        kv.add_lifecycle_event("load_word2vec_format", msg=f"loaded {vectors.shape} matrix of type "
+                               f"{vectors.dtype} from {fname}", binary=binary, encoding=encoding)
         return kv
+
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Copy into this object the vectors that a word2vec text or binary file holds for keys
+        already here, and set their lock factor (``vectors_lockf``) to ``lockf``: 0.0 (the
+        default) keeps them fixed in later training, 1.0 lets them train. No key is added; keys
+        the file lacks keep their vectors and factors. Returns None.
+
+        Raises ``fastw2v.io.VectorFileError`` for a defective file and ValueError naming the file
+        when its dimension differs from ``vector_size``. The file is read whole first.
+        """
+        lockf = _check_weight("lockf", "the merged vectors", lockf)
+        keys, vectors = _io.read_word2vec_format(fname, binary=binary, encoding=encoding,
+                                                 unicode_errors=unicode_errors,
+                                                 datatype=np.float32)
+        if vectors.shape[1] != self.vector_size:
+            raise ValueError(f"{fname}: incompatible vector size {vectors.shape[1]} (this "
+                             f"KeyedVectors has vector_size {self.vector_size})")
+        found = [(i, self.key_to_index[k]) for i, k in enumerate(keys) if k in self.key_to_index]
+        source = np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found))
+        target = np.fromiter((j for _, j in found), dtype=np.int64, count=len(found))
+        factors = self.vectors_lockf
+        if len(factors) != len(self):  # a length-1 array: one factor per row from now on
+            factors = np.full(len(self), factors[0], dtype=np.float32)
+        self._vectors[target] = vectors[source]
+        factors[target] = lockf
+        self._lockf = factors
+        self.invalidate_norms()
+        self.add_lifecycle_event("intersect_word2vec_format",
+                                 msg=f"merged {len(found)} vectors into {self._vectors.shape} "
+                                     f"matrix from {fname}")
+
+    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+        """Record ``{**event, "datetime", "fastw2v", "python", "platform", "event": event_name}``
+        in ``lifecycle_events`` (saved by :meth:`save`), and log it at ``log_level`` (a false
+        value: not logged), as gensim does. Setting ``lifecycle_events = None`` stops recording."""
+        from . import __version__
+        record = dict(event)
+        record["datetime"] = datetime.datetime.now().isoformat()
+        record["fastw2v"] = __version__
+        record["python"] = sys.version
+        record["platform"] = platform.platform()
+        record["event"] = event_name
+        if not hasattr(self, "lifecycle_events"):
+            self.lifecycle_events = []
+        if log_level:
+            logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
+        if self.lifecycle_events is not None:
+            self.lifecycle_events.append(record)
 
     def _filled_keys(self):
         if self.next_index < len(self.index_to_key) and any(k is None for k in self.index_to_key):
@@ -1048,6 +1455,7 @@ class KeyedVectors:
         """
         self._check_usable()
         keys = self._filled_keys()
+        self.add_lifecycle_event("saved", fname_or_handle=os.fspath(path))
         encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
@@ -1058,7 +1466,8 @@ class KeyedVectors:
             arrays[f"expando.{attr}"] = values
         meta = {"format": NATIVE_FORMAT, "version": NATIVE_VERSION, "vector_size": self.vector_size,
                 "expandos": list(self.expandos),
-                "counts_are_placeholders": bool(self.counts_are_placeholders)}
+                "counts_are_placeholders": bool(self.counts_are_placeholders),
+                "lifecycle_events": _jsonable(list(self.lifecycle_events or []))}
         _io.save_native(path, arrays, meta)
 
     @classmethod
@@ -1105,6 +1514,12 @@ class KeyedVectors:
         except (KeyError, TypeError, ValueError) as exc:
             raise _io.VectorFileError(f"{path}: inconsistent KeyedVectors file ({exc!s})",
                                       path=path) from None
+        events = meta.get("lifecycle_events", [])
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise _io.VectorFileError(f"{path}: inconsistent KeyedVectors file (lifecycle_events "
+                                      "must be a list of objects)", path=path)
+        kv.lifecycle_events = events
+        kv.add_lifecycle_event("loaded", fname=os.fspath(path))
         return kv
 
     # ------------------------------------------------------------------ interop
@@ -1122,6 +1537,10 @@ class KeyedVectors:
         for attr, values in self.expandos.items():
             kv.allocate_vecattrs([attr], [values.dtype])
             kv.expandos[attr][:] = values
+        lockf = getattr(self, "_lockf", None)
+        if lockf is not None:
+            kv.vectors_lockf = np.array(self.vectors_lockf)
+        kv.lifecycle_events = [dict(e) for e in self.lifecycle_events or []]
         return kv
 
     @classmethod
@@ -1136,6 +1555,10 @@ class KeyedVectors:
                 result.expandos[attr] = values.copy()
             else:
                 warnings.warn(f"skipping non-numeric attribute {attr!r}", UserWarning, stacklevel=2)
+        lockf = getattr(kv, "vectors_lockf", None)
+        if lockf is not None and np.shape(lockf) in ((1,), (len(keys),)):
+            result.vectors_lockf = np.array(lockf, dtype=np.float32)
+        result.lifecycle_events = _jsonable(list(getattr(kv, "lifecycle_events", None) or []))
         return result
 
     def to_torch(self, freeze=True, padding_idx=None):
@@ -1154,6 +1577,49 @@ class KeyedVectors:
         return torch.nn.Embedding.from_pretrained(weights, freeze=freeze, padding_idx=padding_idx)
 
 
+def load_word2vec_format(*args, **kwargs):
+    """Module-level alias of :meth:`KeyedVectors.load_word2vec_format` (gensim has one too)."""
+    return KeyedVectors.load_word2vec_format(*args, **kwargs)
+
+
+def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
+    """A float32 vector of ``size`` values uniform in [-0.5, 0.5) / size, as gensim's helper.
+
+    With ``seed_string`` the values are a function of ``hashfxn(seed_string) & 0xffffffff``
+    (numpy's SFC64 generator, as gensim: the same seed gives gensim's vector; note that Python's
+    ``hash`` of a str changes between processes unless PYTHONHASHSEED is set); without it they
+    come from a module-wide generator.
+    """
+    size = operator.index(size)
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    if seed_string:
+        rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xffffffff))
+    else:
+        rng = _DEFAULT_PRNG
+    return (rng.random(size).astype(REAL) - REAL(0.5)) / size
+
+
+def prep_vectors(target_shape, prior_vectors=None, seed=0, dtype=REAL):
+    """An array of ``target_shape`` (rows, dim): ``prior_vectors`` itself when it has that shape,
+    else new values uniform in [-1, 1) / dim from ``numpy.random.default_rng(seed)`` with the
+    overlapping block of ``prior_vectors`` copied in (gensim's helper, the same draws)."""
+    rows, dim = (operator.index(n) for n in target_shape)
+    if rows < 0 or dim < 1:
+        raise ValueError(f"target_shape must be (rows >= 0, dim >= 1), got {tuple(target_shape)}")
+    if prior_vectors is None:
+        prior_vectors = np.zeros((0, 0), dtype=dtype)
+    if prior_vectors.shape == (rows, dim):
+        return prior_vectors
+    fresh = np.random.default_rng(seed=seed).random((rows, dim), dtype=dtype)
+    fresh *= 2.0
+    fresh -= 1.0
+    fresh /= dim
+    keep_rows, keep_cols = min(prior_vectors.shape[0], rows), min(prior_vectors.shape[1], dim)
+    fresh[:keep_rows, :keep_cols] = prior_vectors[:keep_rows, :keep_cols]
+    return fresh
+
+
 def _decode_keys(blob, offsets, path):
     blob = np.asarray(blob)
     offsets = np.asarray(offsets)
@@ -1169,18 +1635,3 @@ def _decode_keys(blob, offsets, path):
     except UnicodeDecodeError as exc:
         raise _io.VectorFileError(f"{path}: a key is not valid UTF-8 ({exc.reason})", path=path) from None
 
-
-# gensim's module-level names that scripts import from gensim.models.keyedvectors
-#: gensim's name for the vector dtype.
-REAL = np.float32
-_WEAK_VECTOR_RNG = np.random.default_rng()
-
-
-def pseudorandom_weak_vector(size, seed_string=None, hashfxn=hash):
-    """A float32 vector of ``size`` values uniform in [-0.5, 0.5) / size (gensim's helper): derived
-    from ``hashfxn(seed_string)`` when ``seed_string`` is given, else from a module-level generator."""
-    if seed_string:
-        rng = np.random.Generator(np.random.SFC64(hashfxn(seed_string) & 0xFFFFFFFF))
-    else:
-        rng = _WEAK_VECTOR_RNG
-    return (rng.random(size).astype(REAL) - REAL(0.5)) / size

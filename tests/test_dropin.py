@@ -239,9 +239,10 @@ def test_vectors_lockf_freezes_and_scales_rows(sg):
 
 def test_bad_vectors_lockf_is_refused_by_name():
     model = _locking_model()
-    model.wv.vectors_lockf = np.ones(3, dtype=np.float32)
-    with pytest.raises(ValueError, match="vectors_lockf"):
-        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    with pytest.raises(ValueError, match="vectors_lockf"):   # refused when assigned (wv's setter)
+        model.wv.vectors_lockf = np.ones(3, dtype=np.float32)
+    assert model.wv.vectors_lockf.shape == (len(model.wv),)  # the default kept
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
 
 
 @pytest.mark.parametrize("sg", [0, 1])

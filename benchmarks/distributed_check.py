@@ -1,0 +1,247 @@
+"""1 process x 2 threads (the threaded trainer) against 2 processes x 1 thread (fastw2v.distributed).
+
+For each seed and architecture (skip-gram, CBOW) both configurations train the same plain copy of
+the corpus, each in a fresh Python process, interleaved. Reported per run: raw words/s of training
+(vocabulary pass included, cluster start-up excluded and reported apart), CPU seconds of the whole
+process tree (``cpu_s``; ``cpu_train_s`` without the cluster start-up), peak RSS of the process tree (summed over processes, sampled every 0.1 s),
+WordSim-353 Spearman and analogy accuracy (benchmarks/_quality.py), and for the distributed runs
+the round length, the bytes moved per round and the share of wall time spent merging. The summary
+gives means over seeds and the differences the issue asks about (quality within 0.02 Spearman and
+1 analogy point; at least 85% of the words/s of 1 x 2).
+
+    python benchmarks/distributed_check.py --seeds 1 2 3 4 --epochs 5 \\
+        --out benchmarks/results/DATE-2core/distributed-check
+    python benchmarks/distributed_check.py --limit-mb 1 --epochs 1 --seeds 1   # smoke run
+
+Record the machine load: other processes make the timings meaningless.
+"""
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPORA = "/work/shared/corpora"
+CONFIGS = ("1x2", "2x1")
+
+
+class _TreePeak:
+    """Peak of the summed RSS of this process and its descendants (psutil, sampled)."""
+
+    def __init__(self, period=0.1):
+        import psutil
+        self.proc, self.period, self.peak = psutil.Process(), period, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        total = 0
+        for p in [self.proc] + self.proc.children(recursive=True):
+            try:
+                total += p.memory_info().rss
+            except Exception:   # noqa: BLE001 - a process that just ended
+                pass
+        self.peak = max(self.peak, total)
+
+    def _run(self):
+        while not self._stop.wait(self.period):
+            self._sample()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def _tree_cpu():
+    import psutil
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for p in me.children(recursive=True):
+        try:
+            total += sum(p.cpu_times()[:2])
+        except Exception:   # noqa: BLE001
+            pass
+    return total
+
+
+def run_one(args):
+    """One configuration in this (fresh) process; prints one JSON line."""
+    sys.path.insert(0, ROOT)
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    from fastw2v import Word2Vec
+    from _quality import Evaluator
+
+    params = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                  sg=args.sg, epochs=args.epochs, seed=args.seed, negative=5, sample=1e-3)
+    out = {"config": args.one, "seed": args.seed, "sg": args.sg}
+    cpu0 = _tree_cpu()
+    with _TreePeak() as peak:
+        if args.one == "1x2":
+            t0 = time.perf_counter()
+            model = Word2Vec(workers=2, **params)
+            model.build_vocab(corpus_file=args.corpus)
+            model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
+                        epochs=model.epochs)
+            out["train_s"] = time.perf_counter() - t0
+        else:
+            import distributed as dd
+            from fastw2v import distributed as fd
+            t0 = time.perf_counter()
+            cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None)
+            client = dd.Client(cluster)
+            out["startup_s"] = time.perf_counter() - t0
+            cpu_started = _tree_cpu()      # worker processes started and imported
+            t0 = time.perf_counter()
+            model = fd.train(args.corpus, client=client, round_bytes=args.round_bytes, **params)
+            out["train_s"] = time.perf_counter() - t0
+            rounds = model.distributed_stats["rounds"]
+            walls = [r["wall_seconds"] for r in rounds]
+            out.update(
+                rounds=len(rounds), round_s=statistics.mean(walls),
+                round_words=statistics.mean(r["raw_words"] for r in rounds),
+                bytes_per_round=statistics.mean(r["bytes_in"] + r["bytes_out"] for r in rounds),
+                merge_share=sum(r["merge_seconds"] for r in rounds) / max(sum(walls), 1e-9),
+                lost=len(model.distributed_stats["lost"]))
+            cpu_before_close = _tree_cpu()   # the workers' CPU, read while they are alive
+            client.close()
+            cluster.close()
+    out["cpu_s"] = (cpu_before_close if args.one == "2x1" else _tree_cpu()) - cpu0
+    out["cpu_train_s"] = out["cpu_s"] - (cpu_started - cpu0 if args.one == "2x1" else 0.0)
+    out["peak_rss_mb"] = peak.peak / 2**20
+    out["raw_words"] = model.corpus_total_words * model.epochs
+    out["words_per_s"] = out["raw_words"] / out["train_s"]
+    vectors = tempfile.mktemp(suffix=".bin")
+    try:
+        model.wv.save_word2vec_format(vectors, binary=True)
+        ev = Evaluator(args.wordsim, args.questions)
+        if ev.available:
+            out.update(ev.evaluate(vectors))
+    finally:
+        if os.path.exists(vectors):
+            os.remove(vectors)
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+def plain_copy(corpus, limit_bytes, folder):
+    """The corpus decompressed to a plain file (the first ``limit_bytes`` bytes, cut at a line)."""
+    path = os.path.join(folder, "corpus.txt")
+    opener = gzip.open if corpus.endswith(".gz") else open
+    with opener(corpus, "rb") as src, open(path, "wb") as dst:
+        if limit_bytes is None:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        else:
+            data = src.read(limit_bytes)
+            dst.write(data[:data.rfind(b"\n") + 1])
+    return path
+
+
+def summarise(results):
+    lines = []
+    keys = ("words_per_s", "cpu_s", "cpu_train_s", "peak_rss_mb", "wordsim_spearman", "analogy_acc")
+    for sg in sorted({r["sg"] for r in results}):
+        lines.append(f"\n{'skip-gram' if sg else 'CBOW'} (means over seeds)")
+        means = {}
+        for config in CONFIGS:
+            runs = [r for r in results if r["sg"] == sg and r["config"] == config]
+            if not runs:
+                continue
+            means[config] = {k: statistics.mean(r[k] for r in runs if r.get(k) is not None)
+                             if any(r.get(k) is not None for r in runs) else float("nan")
+                             for k in keys}
+            line = f"  {config}: " + ", ".join(f"{k} {means[config][k]:.4g}" for k in keys)
+            if config == "2x1":
+                line += (f", round {statistics.mean(r['round_s'] for r in runs):.2f} s / "
+                         f"{statistics.mean(r['round_words'] for r in runs):,.0f} words, "
+                         f"{statistics.mean(r['bytes_per_round'] for r in runs) / 1e6:.1f} MB per "
+                         f"round, merge {100 * statistics.mean(r['merge_share'] for r in runs):.1f}% "
+                         f"of wall, start-up {statistics.mean(r['startup_s'] for r in runs):.1f} s")
+            lines.append(line)
+        if len(means) == 2:
+            a, b = means["1x2"], means["2x1"]
+            lines.append(f"  2x1 / 1x2 words/s: {b['words_per_s'] / a['words_per_s']:.1%} (target >= 85%)")
+            lines.append(f"  WordSim-353 difference: {b['wordsim_spearman'] - a['wordsim_spearman']:+.4f} "
+                         f"(target within 0.02)")
+            lines.append(f"  analogy difference: {100 * (b['analogy_acc'] - a['analogy_acc']):+.2f} "
+                         f"points (target within 1)")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=os.path.join(CORPORA, "en-mixed-dev.txt.gz"))
+    ap.add_argument("--wordsim", default=os.path.join(CORPORA, "wordsim353.tsv"))
+    ap.add_argument("--questions", default=os.path.join(CORPORA, "questions-words.txt"))
+    ap.add_argument("--limit-mb", type=float, default=None, help="train on the first MB only (smoke)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    ap.add_argument("--sg", type=int, nargs="+", default=[1, 0])
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--vector-size", type=int, default=100)
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--round-bytes", type=int, default=None, help="default: distributed.ROUND_BYTES")
+    ap.add_argument("--out", help="write OUT.json (all runs) and OUT.txt (summary)")
+    ap.add_argument("--one", choices=CONFIGS, help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.round_bytes is None:
+        sys.path.insert(0, ROOT)
+        from fastw2v.distributed import ROUND_BYTES
+        args.round_bytes = ROUND_BYTES
+    if args.one:
+        args.sg = args.sg[0]
+        return run_one(args)
+    folder = tempfile.mkdtemp(prefix="fastw2v-dist-check-")
+    try:
+        limit = None if args.limit_mb is None else int(args.limit_mb * 2**20)
+        corpus = plain_copy(args.corpus, limit, folder)
+        results = []
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        for seed in args.seeds:
+            for sg in args.sg:
+                for config in CONFIGS:   # interleaved
+                    cmd = [sys.executable, os.path.abspath(__file__), "--one", config, "--seed", str(seed),
+                           "--sg", str(sg), "--corpus", corpus, "--wordsim", args.wordsim,
+                           "--questions", args.questions, "--epochs", str(args.epochs),
+                           "--vector-size", str(args.vector_size), "--window", str(args.window),
+                           "--min-count", str(args.min_count), "--round-bytes", str(args.round_bytes)]
+                    load = os.getloadavg()[0]
+                    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+                    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+                    if line is None:
+                        sys.stderr.write(proc.stderr[-4000:])
+                        raise SystemExit(f"run {config} seed {seed} sg {sg} failed")
+                    result = json.loads(line[7:])
+                    result["loadavg_before"] = load
+                    results.append(result)
+                    print(json.dumps(result), flush=True)
+        summary = (f"distributed_check: corpus {args.corpus}"
+                   f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
+                   f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes}, "
+                   f"{os.cpu_count()} CPUs" + summarise(results))
+        print(summary)
+        if args.out:
+            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+            with open(args.out + ".json", "w") as f:
+                json.dump(results, f, indent=1)
+            with open(args.out + ".txt", "w") as f:
+                f.write(summary + "\n")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,983 @@
+"""Training across processes and machines on Dask distributed (docs/distributed.md).
+
+``train(corpus_file, client=None, processes=2, threads=1, **params) -> Word2Vec``.
+
+Design, in one paragraph: every Dask worker process holds a *replica*, an ordinary ``Word2Vec`` loaded
+from the driver's freshly initialised model (same vocabulary, same initial weights). Training runs
+in *rounds*: each replica trains the next ``round_bytes`` of its share of the corpus with the
+ordinary trainer (``Word2Vec.train(corpus_file=...)`` on that slice, its ``threads`` threads, its
+kernels), then the replicas are merged: every row that one or more replicas changed in the round
+becomes the mean of their values (rows nobody changed stay as they are), and every replica takes
+the merged rows, so all replicas are equal again. The learning rate follows one linear schedule
+over all workers' words (every replica sweeps the same alpha range in a round, as the threads of
+one process do at the same moment). Deltas go from worker to worker as Dask task results; the
+client only submits tasks and reads a few numbers per round, plus the full model at each
+checkpoint and at the end.
+
+Faults: a worker that dies (SIGKILL, lost machine) loses the round it was training; the part of
+the corpus it had not committed is trained by another worker, a restarted worker is seeded from a
+live replica, and every part of the corpus is trained once per epoch. With ``checkpoint=PATH`` the
+model is saved at each epoch end; ``train(..., resume=PATH)`` continues from it.
+"""
+import glob
+import io
+import logging
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+
+import numpy as np
+
+try:
+    import distributed
+    from distributed import Client, LocalCluster
+except ImportError as _exc:   # pragma: no cover - depends on the environment
+    raise ImportError(
+        'fastw2v.distributed needs Dask distributed, which is not installed: '
+        'pip install "fastw2v[distributed]"') from _exc
+
+import fastw2v
+from .corpus import MAX_SENTENCE_LENGTH, decode_block, open_text
+from .model import Word2Vec
+
+logger = logging.getLogger(__name__)
+
+#: Corpus bytes (decompressed) each worker trains per round at most: ~700k words of English text,
+#: ~1-2 s of one thread at vector_size 100. The corpus is cut into shares of at most this size, a
+#: multiple of the number of workers in all, so that every round is about as long for everyone.
+ROUND_BYTES = 4 << 20
+#: Counting ranges per worker at most (each at least VOCAB_RANGE_BYTES).
+SHARES_PER_WORKER = 4
+#: A plain file is counted in byte ranges of at least this size (compressed files: one range each).
+VOCAB_RANGE_BYTES = 8 << 20
+#: Bytes read per block while counting.
+_READ_BYTES = 1 << 20
+#: Seconds between checks of the scheduler's worker list while waiting for tasks.
+_POLL_SECONDS = 0.05
+#: Rows compared per block when finding the rows a round changed (bounds the temporary memory).
+_COMPARE_ROWS = 1 << 14
+#: The weight matrices a round can change, by name (a replica's attribute path in _matrices).
+MATRICES = ("vectors", "syn1neg", "syn1")
+#: Per-replica random streams: replica slot s, generation g (0 at the start, +1 per reseed) trains
+#: with seed  seed + REPLICA_SEED_STRIDE * (1 + s + 1024 * g)  (its threads then derive their own).
+REPLICA_SEED_STRIDE = 7919
+#: Parameters of Word2Vec that this entry point sets itself or cannot honour.
+_REJECTED = {
+    "sentences": "distributed.train reads files only: pass corpus_file",
+    "corpus_file": "pass the corpus as train()'s first argument",
+    "workers": "use threads= (training threads per worker process)",
+    "callbacks": "callbacks are not supported across processes; use checkpoint= to see each epoch",
+    "max_vocab_size": ("max_vocab_size prunes during one sequential pass, which parallel counting "
+                       "cannot reproduce; leave it None (max_final_vocab caps the final vocabulary)"),
+}
+
+
+class WorkerError(RuntimeError):
+    """A worker could not do its part (unreadable corpus, version mismatch, ...); names the worker."""
+
+
+# ============================================================ reading newline-aligned byte ranges
+
+class RangeReader:
+    """The lines of one (decompressed) file whose first byte lies in ``[start, end)``, in chunks.
+
+    A line starts at offset 0 or right after a b"\\n". So consecutive ranges ``[a, b)``, ``[b, c)``
+    cover every line exactly once whatever the cut points, and a reader can start at any offset.
+    ``end`` None: to the end of the file. Offsets are in decompressed bytes; a compressed file is
+    decompressed from its beginning up to ``start`` (gzip/bz2 seek).
+    """
+
+    def __init__(self, path, start=0, end=None):
+        self.path = os.fspath(path)
+        self.end = math.inf if end is None else end
+        self.f = open_text(self.path)
+        self.buf = b""
+        self.eof = False
+        pos = start
+        if start > 0:
+            self.f.seek(start - 1)
+            prev = self.f.read(1)
+            if prev and prev != b"\n":   # mid-line: this line belongs to the range before
+                pos += self._skip_line()
+        self.pos = pos
+
+    def _more(self):
+        block = self.f.read(_READ_BYTES)
+        if not block:
+            self.eof = True
+        self.buf += block
+
+    def _skip_line(self):
+        skipped = 0
+        while True:
+            nl = self.buf.find(b"\n")
+            if nl >= 0:
+                self.buf = self.buf[nl + 1:]
+                return skipped + nl + 1
+            skipped += len(self.buf)
+            self.buf = b""
+            self._more()
+            if self.eof:
+                return skipped
+
+    @property
+    def done(self):
+        return self.pos >= self.end or (self.eof and not self.buf)
+
+    def read(self, want):
+        """The next lines: those starting before ``pos + want`` (and before ``end``), whole.
+        Returns bytes (empty when the range is exhausted); advances ``pos``."""
+        if self.done:
+            return b""
+        limit = min(self.pos + max(1, want), self.end)
+        need = int(limit - self.pos)           # the line holding byte limit-1 is ours
+        while len(self.buf) < need and not self.eof:
+            self._more()
+        nl = self.buf.find(b"\n", max(0, min(need, len(self.buf)) - 1))
+        while nl < 0 and not self.eof:
+            searched = len(self.buf)
+            self._more()
+            nl = self.buf.find(b"\n", searched)
+        cut = len(self.buf) if nl < 0 else nl + 1
+        data, self.buf = self.buf[:cut], self.buf[cut:]
+        self.pos += cut
+        if not self.buf and not self.eof:
+            self._more()
+        return data
+
+    def close(self):
+        self.f.close()
+
+
+def count_range(path, start=0, end=None):
+    """Raw counts of the lines of ``path`` starting in ``[start, end)``, as ``count_words`` counts a
+    file: ``{"counts": {word: n} in first-occurrence order, "total_words", "n_sentences",
+    "start", "stop"}`` (``stop``: offset after the last line read, decompressed bytes)."""
+    from ._text import WordCounter
+
+    counter = WordCounter()
+    total = sentences = 0
+    reader = RangeReader(path, start, end)
+    first = reader.pos
+    try:
+        while True:
+            offset = reader.pos
+            block = reader.read(_READ_BYTES)
+            if not block:
+                break
+            try:
+                decode_block(block, path, 1)
+            except ValueError as exc:   # the line number is relative to the block: say where it is
+                raise ValueError(f"{exc} (line counted from decompressed byte offset {offset})") from None
+            raw, n = counter.count_block(block, MAX_SENTENCE_LENGTH)
+            total += raw
+            sentences += n
+    finally:
+        reader.close()
+    return {"counts": counter.to_dict(), "total_words": total, "n_sentences": sentences,
+            "start": first, "stop": reader.pos}
+
+
+def _span(part):
+    return part["start"], part["stop"]
+
+
+def merge_counts(first, second):
+    """Counts of two consecutive parts of a corpus: ``first``'s words, then ``second``'s new ones
+    (so first-occurrence order is that of the whole corpus), counts added. Associative."""
+    counts = dict(first["counts"])
+    for word, n in second["counts"].items():
+        counts[word] = counts.get(word, 0) + n
+    return {"counts": counts, "total_words": first["total_words"] + second["total_words"],
+            "n_sentences": first["n_sentences"] + second["n_sentences"]}
+
+
+# ============================================================ the merge rule
+
+def changed_rows(current, before):
+    """int64 ids of the rows of ``current`` that differ from ``before`` (a row whose value did not
+    change counts as not touched)."""
+    mask = np.zeros(len(current), dtype=bool)
+    for s in range(0, len(current), _COMPARE_ROWS):
+        np.any(current[s:s + _COMPARE_ROWS] != before[s:s + _COMPARE_ROWS], axis=1,
+               out=mask[s:s + _COMPARE_ROWS])
+    return np.flatnonzero(mask)
+
+
+def merge_deltas(deltas):
+    """The round's merged rows from the replicas' deltas.
+
+    ``deltas``: list of ``{name: (rows, values)}`` (``rows`` unique int64 ids a replica changed,
+    ``values`` float32 ``[len(rows), D]`` their values after its round). Returns ``{name: (rows,
+    values, touched)}``: every row some replica changed, its mean over the replicas that changed it
+    (summed in float64; a row changed by one replica keeps that replica's value exactly), and how
+    many did. Rows no replica changed are absent: they keep their value everywhere.
+    """
+    merged = {}
+    names = {name for d in deltas for name in d}
+    for name in MATRICES:
+        if name not in names:
+            continue
+        parts = [d[name] for d in deltas if name in d]
+        dim = next(v.shape[1] for _, v in parts)
+        rows = np.unique(np.concatenate([r for r, _ in parts])) if parts else np.zeros(0, np.int64)
+        sums = np.zeros((len(rows), dim), dtype=np.float64)
+        touched = np.zeros(len(rows), dtype=np.int32)
+        for r, v in parts:
+            where = np.searchsorted(rows, r)
+            sums[where] += v        # r is unique within one delta, so no duplicate indices
+            touched[where] += 1
+        sums /= touched[:, None]
+        merged[name] = (rows, sums.astype(np.float32), touched)
+    return merged
+
+
+def _nbytes(rows_values):
+    return int(sum(a.nbytes for parts in rows_values.values() for a in parts))
+
+
+# ============================================================ worker side
+
+_REPLICAS = {}            # run id -> _Replica, in each worker process
+_REPLICAS_LOCK = threading.Lock()
+
+
+def _worker_address():
+    try:
+        return distributed.get_worker().address
+    except ValueError:
+        return "local"
+
+
+def _matrices(model):
+    out = {"vectors": model.wv.vectors}
+    if model.negative:
+        out["syn1neg"] = model.syn1neg
+    if model.hs:
+        out["syn1"] = model.syn1
+    return out
+
+
+def _model_to_bytes(model, folder):
+    path = os.path.join(folder, f"export-{uuid.uuid4().hex}.fw2v")
+    model.save(path)
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.remove(path)
+
+
+def _model_from_bytes(blob, folder):
+    path = os.path.join(folder, f"import-{uuid.uuid4().hex}.fw2v")
+    with open(path, "wb") as f:
+        f.write(blob)
+    try:
+        return Word2Vec.load(path)     # the native format: never unpickles
+    finally:
+        os.remove(path)
+
+
+class _Replica:
+    """One worker process's copy of the model, with its round state."""
+
+    def __init__(self, blob, seed, applied):
+        self.folder = tempfile.mkdtemp(prefix="fastw2v-replica-")
+        self.lock = threading.Lock()
+        self.reader = None
+        self.pending = None          # (round, delta, info) of the last trained round
+        self.applied = applied       # last round whose merge this replica holds
+        self.applied_info = []
+        self.set_model(blob, seed)
+
+    def set_model(self, blob, seed):
+        self.model = _model_from_bytes(blob, self.folder)
+        self.model.seed = seed
+        self.model._rng_states = None    # fresh per-replica streams (seeded from model.seed)
+        self.snapshots = {name: np.empty_like(m) for name, m in _matrices(self.model).items()}
+
+    def reader_at(self, path, start, end):
+        r = self.reader
+        if r is None or r.path != path or r.pos != start or r.end != (math.inf if end is None else end):
+            if r is not None:
+                r.close()
+            r = self.reader = RangeReader(path, start, end)
+        return r
+
+    def close(self):
+        if self.reader is not None:
+            self.reader.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _replica(run):
+    try:
+        return _REPLICAS[run]
+    except KeyError:
+        raise RuntimeError(f"worker {_worker_address()} holds no replica of run {run}") from None
+
+
+def _task_about(paths):
+    """A worker's fastw2v version and the corpus paths it cannot read (path, reason)."""
+    problems = []
+    for path in paths:
+        try:
+            with open_text(path) as f:
+                f.read(1)
+        except Exception as exc:   # noqa: BLE001 - reported to the driver with the path
+            problems.append((path, f"{type(exc).__name__}: {exc}"))
+    return {"version": fastw2v.__version__, "problems": problems}
+
+
+def _task_expand(patterns):
+    """Corpus paths on the workers' file system: globs expanded (sorted), plain paths kept."""
+    out = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            found = sorted(glob.glob(pattern))
+            if not found:
+                raise FileNotFoundError(f"worker {_worker_address()}: corpus pattern {pattern!r} "
+                                        "matches no file")
+            out.extend(found)
+        else:
+            out.append(pattern)
+    return out
+
+
+def _task_count(path, start, end):
+    try:
+        return count_range(path, start, end)
+    except Exception as exc:
+        raise WorkerError(f"worker {_worker_address()} counting {path!r} [{start}, {end}): "
+                          f"{type(exc).__name__}: {exc}") from exc
+
+
+def _task_init(run, blob, seed, applied):
+    with _REPLICAS_LOCK:
+        old = _REPLICAS.pop(run, None)
+        if old is not None:
+            old.close()
+        _REPLICAS[run] = _Replica(blob, seed, applied)
+    return _worker_address()
+
+
+def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes):
+    """Train this replica's next chunk: the lines of ``spec = (path, start, end)`` from ``start``,
+    about ``round_bytes`` of them. Returns the delta (rows it changed and their values) and an info
+    dict. Idempotent per round: a second call for the same round returns the first result."""
+    rep = _replica(run)
+    with rep.lock:
+        if rep.pending is not None and rep.pending[0] == rnd:
+            return rep.pending[1]
+        if rep.applied != rnd - 1:
+            raise RuntimeError(f"replica on {_worker_address()} is at round {rep.applied}, "
+                               f"asked to train round {rnd}")
+        path, start, end = spec
+        began = time.perf_counter()
+        try:
+            reader = rep.reader_at(path, start, end)
+            first = reader.pos     # > start when start fell inside a line (the range before has it)
+            data = reader.read(round_bytes)
+        except Exception as exc:
+            raise WorkerError(f"worker {_worker_address()} reading {path!r} at byte {start}: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        model = rep.model
+        raw = effective = 0
+        loss = 0.0
+        delta = {}
+        if data:
+            chunk = os.path.join(rep.folder, "round.txt")
+            with open(chunk, "wb") as f:
+                f.write(data)
+            matrices = _matrices(model)
+            for name, m in matrices.items():
+                np.copyto(rep.snapshots[name], m)
+            effective, raw = model.train(corpus_file=chunk, total_words=max(1, int(est_words)),
+                                         epochs=1, start_alpha=start_alpha, end_alpha=end_alpha,
+                                         compute_loss=model.compute_loss)
+            loss = model.get_latest_training_loss()
+            for name, m in matrices.items():
+                rows = changed_rows(m, rep.snapshots[name])
+                delta[name] = (rows, m[rows])
+        info = {"addr": _worker_address(), "path": path, "start": start, "first": first,
+                "stop": reader.pos,
+                "end": end, "done": reader.done, "bytes": len(data), "raw_words": raw,
+                "effective_words": effective, "loss": loss, "delta_bytes": _nbytes(delta),
+                "train_seconds": time.perf_counter() - began}
+        result = (delta, info)
+        rep.pending = (rnd, result)
+        return result
+
+
+def _task_merge(*results):
+    began = time.perf_counter()
+    merged = merge_deltas([delta for delta, _ in results])
+    rows_values = {name: (rows, values) for name, (rows, values, _) in merged.items()}
+    return {"rows": rows_values, "infos": [info for _, info in results],
+            "bytes_in": sum(info["delta_bytes"] for _, info in results),
+            "bytes_out": _nbytes(rows_values), "merge_seconds": time.perf_counter() - began}
+
+
+def _task_apply(run, rnd, merged):
+    rep = _replica(run)
+    with rep.lock:
+        if rep.applied == rnd:
+            return {"applied": rnd}
+        matrices = _matrices(rep.model)
+        for name, (rows, values) in merged["rows"].items():
+            matrices[name][rows] = values
+        rep.model.wv.invalidate_norms()
+        rep.applied = rnd
+        rep.applied_info = merged["infos"]
+        rep.pending = None
+        return {"applied": rnd, "infos": merged["infos"], "bytes_in": merged["bytes_in"],
+                "bytes_out": merged["bytes_out"], "merge_seconds": merged["merge_seconds"]}
+
+
+def _task_status(run):
+    rep = _replica(run)
+    with rep.lock:
+        return {"applied": rep.applied, "infos": rep.applied_info}
+
+
+def _task_export(run):
+    rep = _replica(run)
+    with rep.lock:
+        return _model_to_bytes(rep.model, rep.folder)
+
+
+def _task_drop(run):
+    with _REPLICAS_LOCK:
+        rep = _REPLICAS.pop(run, None)
+    if rep is not None:
+        rep.close()
+
+
+# ============================================================ driver side
+
+def _alpha(start_alpha, end_alpha, epochs, epoch, words_done, expected):
+    """The trainer's schedule: linear over all epochs in raw words (min(words/expected, 1) per epoch)."""
+    progress = (epoch + min(words_done / max(expected, 1), 1.0)) / max(epochs, 1)
+    return start_alpha - (start_alpha - end_alpha) * progress
+
+
+def _corpus_patterns(corpus_file):
+    items = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else corpus_file
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(f"corpus_file must be a path, a glob or a list of them, got "
+                        f"{type(corpus_file).__name__}") from None
+    if not items:
+        raise ValueError("corpus_file is an empty list")
+    out = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"corpus_file entries must be paths, got {type(item).__name__} {item!r}")
+        item = os.fspath(item)
+        if "://" in item:
+            raise ValueError(f"corpus_file {item!r}: URLs are not supported yet; put the corpus on a "
+                             "file system every worker mounts")
+        out.append(os.path.abspath(item))
+    return out
+
+
+def _check_params(params, processes, threads, round_bytes):
+    for name, why in _REJECTED.items():
+        if name in params:
+            raise TypeError(f"distributed.train: {name} is not accepted here: {why}")
+    for name, value in (("processes", processes), ("threads", threads), ("round_bytes", round_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    trim_rule = params.get("trim_rule")
+    # The constructor validates every parameter (same names, defaults and errors as Word2Vec).
+    return Word2Vec(workers=threads, **params), trim_rule
+
+
+class _Share:
+    __slots__ = ("path", "cursor", "end", "size")
+
+    def __init__(self, path, cursor, end):
+        self.path, self.cursor, self.end = path, cursor, end
+
+
+class _EpochWork:
+    """Which worker trains which share: shares dealt round-robin, rotated by one worker per epoch;
+    a worker without work takes an unstarted share from the longest queue (or an orphaned one)."""
+
+    def __init__(self, shares, addrs, epoch):
+        self.current = {a: None for a in addrs}
+        self.queues = {a: [] for a in addrs}
+        self.orphans = []
+        self.chunks = []            # committed (path, start, stop)
+        for i, (path, start, end) in enumerate(shares):
+            self.queues[addrs[(i + epoch) % len(addrs)]].append(_Share(path, start, end))
+
+    def add_worker(self, addr):
+        self.current.setdefault(addr, None)
+        self.queues.setdefault(addr, [])
+
+    def drop_worker(self, addr):
+        share = self.current.pop(addr, None)
+        if share is not None:
+            self.orphans.append(share)
+        self.orphans.extend(self.queues.pop(addr, []))
+
+    def _next(self, addr):
+        if self.queues[addr]:
+            return self.queues[addr].pop(0)
+        if self.orphans:
+            return self.orphans.pop(0)
+        longest = max(self.queues, key=lambda a: len(self.queues[a]))
+        if self.queues[longest]:
+            return self.queues[longest].pop()
+        return None
+
+    def assign(self):
+        out = {}
+        for addr in list(self.current):
+            if self.current[addr] is None:
+                self.current[addr] = self._next(addr)
+            if self.current[addr] is not None:
+                share = self.current[addr]
+                out[addr] = (share.path, share.cursor, share.end)
+        return out
+
+    def commit(self, info):
+        for addr, share in self.current.items():
+            if share is not None and share.path == info["path"] and share.cursor == info["start"]:
+                break
+        else:
+            # the worker died after its round was merged: find its share among the orphans
+            share = next(s for s in self.orphans if s.path == info["path"] and s.cursor == info["start"])
+            addr = None
+        self.chunks.append((info["path"], info["first"], info["stop"]))
+        share.cursor = info["stop"]
+        if info["done"]:
+            if addr is not None:
+                self.current[addr] = None
+            else:
+                self.orphans.remove(share)
+
+    def finished(self):
+        return (not self.orphans and all(s is None for s in self.current.values())
+                and not any(self.queues.values()))
+
+
+class _Driver:
+    def __init__(self, client, run, round_bytes):
+        self.client = client
+        self.run = run
+        self.round_bytes = round_bytes
+        self.slots = {}          # worker address -> slot number (its replica)
+        self.generation = 0
+        self.lost = []           # (round, worker address) of every worker lost
+        self.rounds = []
+        self.on_round = None
+
+    # -------------------------------------------------------------- Dask plumbing
+
+    def submit(self, func, *args, addr, name):
+        return self.client.submit(func, *args, workers=[addr], allow_other_workers=False, pure=False,
+                                  key=f"fastw2v-{name}-{self.run}-{uuid.uuid4().hex[:8]}")
+
+    def alive(self):
+        return set(self.client.nthreads())
+
+    def wait(self, futures, critical=()):
+        """Wait for ``{addr: future}``; returns ``(finished {addr: future}, dead addresses)``.
+
+        Results are not fetched (a finished training task's delta stays on its worker). The future
+        of a worker that disappears is cancelled and its address reported dead; if a worker in
+        ``critical`` (one whose data the pending tasks need) disappears, every pending future is
+        cancelled. A task's error is raised as WorkerError naming the worker.
+        """
+        pending = dict(futures)
+        finished, dead = {}, set()
+        critical = set(critical)
+        while pending:
+            try:
+                distributed.wait(list(pending.values()), timeout=_POLL_SECONDS,
+                                 return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                pass
+            for addr, fut in list(pending.items()):
+                status = fut.status
+                if status == "finished":
+                    finished[addr] = pending.pop(addr)
+                elif status == "error":
+                    exc = fut.exception()
+                    if type(exc).__name__ == "KilledWorker":
+                        dead.add(addr)
+                        pending.pop(addr)
+                    elif isinstance(exc, WorkerError):
+                        raise exc
+                    else:
+                        raise WorkerError(f"worker {addr}: {type(exc).__name__}: {exc}") from exc
+                elif status in ("cancelled", "lost"):
+                    dead.add(addr)
+                    pending.pop(addr)
+            if not pending:
+                break
+            alive = self.alive()
+            for addr in list(pending):
+                if addr not in alive:
+                    dead.add(addr)
+                    self.client.cancel([pending.pop(addr)])
+            if critical - alive:
+                dead |= critical - alive
+                self.client.cancel(list(pending.values()))
+                pending.clear()
+        return finished, dead
+
+    def lose(self, addrs, rnd, work):
+        for addr in addrs:
+            if addr in self.slots:
+                logger.warning("worker %s lost in round %i; its uncommitted share is retrained", addr,
+                               rnd)
+                self.lost.append((rnd, addr))
+                del self.slots[addr]
+                if work is not None:
+                    work.drop_worker(addr)
+        if not self.slots:
+            raise WorkerError("every worker was lost; restart the cluster and resume from the last "
+                              "checkpoint (train(..., resume=PATH))")
+
+    # -------------------------------------------------------------- replicas
+
+    def seed_for(self, slot):
+        return self.base_seed + REPLICA_SEED_STRIDE * (1 + slot + 1024 * self.generation)
+
+    def start_replicas(self, blob, addrs, applied):
+        scattered = self.client.scatter(blob, workers=[addrs[0]], hash=False)
+        futures = {a: self.submit(_task_init, self.run, scattered, self.seed_for(i), applied, addr=a,
+                                  name="init")
+                   for i, a in enumerate(addrs)}
+        finished, dead = self.wait(futures)
+        for i, a in enumerate(addrs):
+            if a in finished:
+                self.slots[a] = i
+        if not self.slots:
+            raise WorkerError("no worker could start a replica")
+        self.next_slot = len(addrs)
+
+    def adopt_new_workers(self, applied, work):
+        """Give every worker that joined (e.g. restarted after a crash) a copy of a live replica."""
+        new = sorted(self.alive() - set(self.slots))
+        if not new:
+            return
+        self.generation += 1
+        source = next(iter(self.slots))
+        blob = self.submit(_task_export, self.run, addr=source, name="export")
+        futures, slots = {}, {}
+        for a in new:
+            slots[a] = self.next_slot
+            futures[a] = self.submit(_task_init, self.run, blob, self.seed_for(self.next_slot),
+                                     applied, addr=a, name="adopt")
+            self.next_slot += 1
+        finished, dead = self.wait(futures, critical=[source])
+        for a in finished:
+            self.slots[a] = slots[a]
+            work.add_worker(a)
+            logger.info("worker %s joined with a replica copied from %s", a, source)
+
+    def resync(self, source, targets, rnd):
+        blob = self.submit(_task_export, self.run, addr=source, name="export")
+        futures = {a: self.submit(_task_init, self.run, blob, self.seed_for(self.slots[a]), rnd,
+                                  addr=a, name="resync") for a in targets}
+        self.generation += 1
+        return self.wait(futures, critical=[source])
+
+    def fetch_model(self):
+        addr = next(iter(self.slots))
+        future = self.submit(_task_export, self.run, addr=addr, name="export")
+        finished, dead = self.wait({addr: future})
+        if dead:
+            return None
+        return finished[addr].result()
+
+    # -------------------------------------------------------------- one round
+
+    def round(self, rnd, assignments, a0, a1, est, work):
+        """Train, merge, apply; returns the infos of the chunks the merge committed."""
+        t0 = time.perf_counter()
+        futures = {a: self.submit(_task_train, self.run, rnd, spec, a0, a1, est[a], self.round_bytes,
+                                  addr=a, name=f"train-r{rnd}") for a, spec in assignments.items()}
+        if self.on_round is not None:   # tests: e.g. kill a worker while it trains
+            self.on_round(rnd, "train", None)
+        _, dead = self.wait(futures)
+        self.lose(dead, rnd, work)
+        contributors = {a: f for a, f in futures.items() if a not in dead}
+        t1 = time.perf_counter()
+        while True:
+            if not contributors:
+                return [], {"train_seconds": t1 - t0, "merge_seconds": 0.0, "bytes_in": 0,
+                            "bytes_out": 0, "receivers": 0}
+            merger = next(iter(contributors))
+            merged = self.submit(_task_merge, *contributors.values(), addr=merger,
+                                 name=f"merge-r{rnd}")
+            if self.on_round is not None:
+                self.on_round(rnd, "merge", merger)
+            _, dead = self.wait({merger: merged}, critical=contributors)
+            if dead:
+                self.lose(dead, rnd, work)
+                contributors = {a: f for a, f in contributors.items() if a not in dead}
+                continue
+            receivers = list(self.slots)
+            applies = {a: self.submit(_task_apply, self.run, rnd, merged, addr=a,
+                                      name=f"apply-r{rnd}") for a in receivers}
+            if self.on_round is not None:
+                self.on_round(rnd, "apply", merger)
+            finished, dead = self.wait(applies, critical=[merger])
+            if not dead:
+                out = next(iter(finished.values())).result()
+                return out["infos"], {"train_seconds": t1 - t0,
+                                      "merge_seconds": time.perf_counter() - t1,
+                                      "bytes_in": out["bytes_in"],
+                                      "bytes_out": out["bytes_out"] * len(receivers),
+                                      "receivers": len(receivers)}
+            # A worker died while the merge was being handed out: find out who holds it.
+            self.lose(dead, rnd, work)
+            status = {a: self.submit(_task_status, self.run, addr=a, name="status")
+                      for a in self.slots}
+            finished, dead = self.wait(status)
+            self.lose(dead, rnd, work)
+            status = {a: f.result() for a, f in finished.items()}
+            holders = [a for a, s in status.items() if s["applied"] == rnd]
+            logger.warning("round %i: merge held by %s of the %i surviving workers", rnd,
+                           holders or "none", len(status))
+            if holders:
+                others = [a for a in status if a not in holders]
+                if others:
+                    _, dead = self.resync(holders[0], others, rnd)
+                    self.lose(dead, rnd, work)
+                return status[holders[0]]["infos"], {
+                    "train_seconds": t1 - t0, "merge_seconds": time.perf_counter() - t1,
+                    "bytes_in": 0, "bytes_out": 0, "receivers": len(self.slots)}
+            contributors = {a: f for a, f in contributors.items() if a in self.slots}
+
+
+def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, resume=None,
+          round_bytes=ROUND_BYTES, _on_round=None, **params):
+    """Train a ``Word2Vec`` on Dask workers; returns an ordinary ``Word2Vec``.
+
+    ``corpus_file``: a path, a glob or a list of them (plain, .gz, .bz2; one sentence per line),
+    readable by every worker at the same path; several files train as their concatenation.
+    ``client``: a ``dask.distributed.Client`` whose workers (all of them) train, with its security
+    settings; None starts ``LocalCluster(n_workers=processes, threads_per_worker=threads)`` on
+    loopback without a dashboard, and closes it afterwards. ``threads``: training threads per
+    worker process. ``params``: Word2Vec's (validated by its constructor before anything starts;
+    ``workers``, ``callbacks``, ``max_vocab_size`` and ``sentences`` are refused, see _REJECTED).
+    ``checkpoint``: path saved (native format, atomically) at the end of every epoch.
+    ``resume``: a checkpoint to continue from (its parameters apply; ``params`` given must agree).
+    ``round_bytes``: corpus bytes each worker trains between merges.
+
+    The vocabulary equals ``Word2Vec.build_vocab(corpus_file=...)`` on the concatenated files.
+    After training, ``model.distributed_stats`` holds per-round figures (words, bytes moved, merge
+    time) and the workers lost.
+    """
+    model, trim_rule = _check_params(params, processes, threads, round_bytes)
+    patterns = _corpus_patterns(corpus_file)
+    resumed = None
+    if resume is not None:
+        resumed = Word2Vec.load(resume)
+        for name, value in params.items():
+            if name != "trim_rule" and getattr(resumed, name, value) != getattr(model, name):
+                raise ValueError(f"resume={resume!r}: {name}={getattr(model, name)!r} differs from "
+                                 f"the checkpoint's {getattr(resumed, name)!r}")
+        if checkpoint is None:
+            checkpoint = resume
+    own_cluster = None
+    if client is None:
+        # Loopback only, no dashboard; the scheduler's small HTTP endpoint (health, metrics) on a
+        # free loopback port rather than 8787, so that several runs on one machine do not clash.
+        own_cluster = LocalCluster(n_workers=processes, threads_per_worker=threads, processes=True,
+                                   host="127.0.0.1", dashboard_address=None,
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+        client = Client(own_cluster)
+    run = uuid.uuid4().hex[:12]
+    driver = _Driver(client, run, round_bytes)
+    driver.on_round = _on_round
+    try:
+        return _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint)
+    finally:
+        try:
+            addrs = list(client.nthreads())
+            if addrs and own_cluster is None:
+                distributed.wait([driver.submit(_task_drop, run, addr=a, name="drop") for a in addrs],
+                                 timeout=30)
+        except Exception:   # noqa: BLE001 - cleanup must not hide the real error
+            logger.warning("could not drop the replicas of run %s", run, exc_info=True)
+        if own_cluster is not None:
+            client.close()
+            own_cluster.close()
+
+
+def _preflight(driver, patterns, expected_version=None):
+    """Expand the corpus on a worker and check every worker can read every file and runs this
+    fastw2v; returns the file list. Raises WorkerError naming the worker and the path."""
+    client = driver.client
+    expected = fastw2v.__version__ if expected_version is None else expected_version
+    workers = sorted(client.nthreads())
+    if not workers:
+        raise WorkerError("the Dask cluster has no workers")
+    expanded, _ = driver.wait({workers[0]: driver.submit(_task_expand, patterns, addr=workers[0],
+                                                          name="expand")})
+    paths = expanded[workers[0]].result()
+    reports, dead = driver.wait({a: driver.submit(_task_about, paths, addr=a, name="about")
+                                 for a in workers})
+    reports = {a: f.result() for a, f in reports.items()}
+    if dead:
+        raise WorkerError(f"worker(s) {sorted(dead)} left the cluster before training started")
+    for addr in workers:
+        report = reports[addr]
+        if report["version"] != expected:
+            raise WorkerError(f"worker {addr} runs fastw2v {report['version']}, the client "
+                              f"{expected}: install the same version everywhere")
+        if report["problems"]:
+            path, why = report["problems"][0]
+            raise WorkerError(f"worker {addr} cannot read corpus file {path!r}: {why}")
+    return paths, workers
+
+
+def _count(driver, paths, workers, plain_sizes):
+    """Parallel exact counting over newline-aligned ranges, reduced in corpus order on the workers."""
+    ranges = []
+    for path, size in zip(paths, plain_sizes):
+        if size is None:
+            ranges.append((path, 0, None))
+            continue
+        n = max(1, min(SHARES_PER_WORKER * len(workers), size // VOCAB_RANGE_BYTES))
+        ranges.extend((path, k * size // n, (k + 1) * size // n) for k in range(n))
+    client = driver.client
+    # Spread over the workers, but counting is pure: a lost worker's ranges are recounted elsewhere.
+    parts = [client.submit(_task_count, p, s, e, workers=[workers[i % len(workers)]],
+                           allow_other_workers=True, pure=False)
+             for i, (p, s, e) in enumerate(ranges)]
+    stops = client.gather([client.submit(_span, f, pure=False) for f in parts])
+    level = parts
+    while len(level) > 1:   # pairwise, in order: first-occurrence order is the corpus's
+        level = [client.submit(merge_counts, level[i], level[i + 1], pure=False)
+                 if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+    total = level[0].result()
+    sizes = {}
+    for (path, _, _), (_, stop) in zip(ranges, stops):
+        sizes[path] = max(sizes.get(path, 0), stop)
+    return total, [sizes[p] for p in paths]
+
+
+def _plain_size(path):
+    try:
+        with open_text(path) as f:
+            if isinstance(f, io.BufferedReader):
+                return os.fstat(f.fileno()).st_size
+    except OSError:
+        pass
+    return None
+
+
+def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
+    client = driver.client
+    began = time.perf_counter()
+    paths, workers = _preflight(driver, patterns)
+    # The driver sees the same files in a LocalCluster; elsewhere sizes come from the count pass.
+    plain_sizes = [_plain_size(p) if os.path.exists(p) else None for p in paths]
+    counted, sizes = _count(driver, paths, workers, plain_sizes)
+    model.build_vocab_from_freq(counted["counts"], corpus_count=counted["n_sentences"],
+                                trim_rule=trim_rule)
+    if resumed is not None:
+        if (list(resumed.wv.index_to_key) != list(model.wv.index_to_key)
+                or not np.array_equal(resumed.vocab.counts, model.vocab.counts)):
+            raise ValueError("resume: the checkpoint's vocabulary differs from this corpus's; "
+                             "resume with the corpus it was trained on")
+        resumed.corpus_count, resumed.corpus_total_words = model.corpus_count, model.corpus_total_words
+        resumed.workers = threads
+        model = resumed
+    user_seed = model.seed
+    driver.base_seed = user_seed
+    folder = tempfile.mkdtemp(prefix="fastw2v-driver-")
+    try:
+        blob = _model_to_bytes(model, folder)
+        first_epoch = model.epochs_trained if resumed is not None else 0
+        driver.start_replicas(blob, workers, applied=-1)
+        del blob
+        expected = model.corpus_total_words
+        total_bytes = max(1, sum(sizes))
+        words_per_byte = expected / total_bytes
+        # A share is one round of one worker; idle workers take unstarted shares from busy ones.
+        n_shares = len(driver.slots) * max(1, math.ceil(total_bytes / (len(driver.slots)
+                                                                       * driver.round_bytes)))
+        shares = []
+        for path, size in zip(paths, sizes):
+            n = max(1, round(n_shares * size / total_bytes))
+            shares.extend((path, k * size // n, (k + 1) * size // n if k + 1 < n else None)
+                          for k in range(n))
+        loss_history = list(model.loss_history)
+        epoch_stats = []
+        rnd = 0
+        start_alpha, end_alpha = model.alpha, model.min_alpha
+        for epoch in range(first_epoch, model.epochs):
+            work = _EpochWork(shares, sorted(driver.slots), epoch)
+            done_words = 0
+            epoch_loss = 0.0
+            epoch_began = time.perf_counter()
+            while not work.finished():
+                driver.adopt_new_workers(rnd - 1, work)
+                assignments = work.assign()
+                est = {a: min(driver.round_bytes, (math.inf if end is None else end) - start)
+                       * words_per_byte for a, (_, start, end) in assignments.items()}
+                a0 = _alpha(start_alpha, end_alpha, model.epochs, epoch, done_words, expected)
+                a1 = _alpha(start_alpha, end_alpha, model.epochs, epoch,
+                            done_words + sum(est.values()), expected)
+                infos, figures = driver.round(rnd, assignments, a0, a1, est, work)
+                for info in infos:
+                    work.commit(info)
+                    done_words += info["raw_words"]
+                    epoch_loss += info["loss"]
+                wall = figures["train_seconds"] + figures["merge_seconds"]
+                figures.update(round=rnd, epoch=epoch, workers=len(infos), alpha=(a0, a1),
+                               raw_words=sum(i["raw_words"] for i in infos), wall_seconds=wall,
+                               merge_share=figures["merge_seconds"] / max(wall, 1e-9))
+                driver.rounds.append(figures)
+                logger.info("round %i (epoch %i): %i workers, %i words, alpha %.5f-%.5f, %.2f MB to "
+                            "the merge, %.2f MB back, merge %.0f%% of %.2f s", rnd, epoch + 1,
+                            len(infos), figures["raw_words"], a0, a1, figures["bytes_in"] / 1e6,
+                            figures["bytes_out"] / 1e6, 100 * figures["merge_share"], wall)
+                rnd += 1
+            loss_history.append(epoch_loss)
+            epoch_stats.append({"epoch": epoch, "raw_words": done_words, "chunks": work.chunks,
+                                "seconds": time.perf_counter() - epoch_began})
+            logger.info("EPOCH %i: %i raw words on %i workers in %.1f s", epoch + 1, done_words,
+                        len(driver.slots), epoch_stats[-1]["seconds"])
+            if checkpoint is not None:
+                snap = _finished_model(driver, folder, user_seed, loss_history, epoch + 1, model,
+                                       began)
+                snap.save(checkpoint)
+        result = _finished_model(driver, folder, user_seed, loss_history, model.epochs, model, began)
+        result.train_count = model.train_count + 1
+        result.distributed_stats = {"rounds": driver.rounds, "epochs": epoch_stats,
+                                    "lost": driver.lost, "files": list(zip(paths, sizes))}
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _finished_model(driver, folder, seed, loss_history, epochs_done, base, began):
+    blob = driver.fetch_model()
+    if blob is None:
+        raise WorkerError("the worker holding the model was lost while it was being fetched")
+    result = _model_from_bytes(blob, folder)
+    result.seed = seed
+    result.workers = base.workers
+    result.loss_history = list(loss_history)
+    result.running_training_loss = loss_history[-1] if loss_history else 0.0
+    result.epochs_trained = epochs_done
+    result.train_count = base.train_count
+    result.total_train_time = base.total_train_time + (time.perf_counter() - began)
+    result.corpus_count = base.corpus_count
+    result.corpus_total_words = base.corpus_total_words
+    return result

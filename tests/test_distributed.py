@@ -1,0 +1,388 @@
+"""fastw2v.distributed: training on Dask workers (2 processes x 1 thread, tiny corpora)."""
+import bz2
+import gzip
+import importlib
+import os
+import signal
+import sys
+
+import numpy as np
+import pytest
+
+try:
+    import distributed as dd
+except ImportError:
+    pytest.skip("dask[distributed] is not installed (pip install 'fastw2v[distributed]')",
+                allow_module_level=True)
+
+import fastw2v
+from fastw2v import Word2Vec
+from fastw2v import cli
+from fastw2v import distributed as fd
+from planted import neighbour_purity, planted_corpus
+
+PARAMS = dict(vector_size=16, min_count=1, window=3, epochs=2, seed=5, sample=0)
+
+
+def write(path, sentences, opener=open):
+    with opener(path, "wt") as f:
+        f.write("\n".join(" ".join(s) for s in sentences) + "\n")
+    return str(path)
+
+
+def zipf_sentences(n, seed):
+    """Many words with tied low counts, so that the order among equal counts is tested."""
+    rng = np.random.default_rng(seed)
+    return [[f"w{int(k)}" for k in rng.zipf(1.3, size=rng.integers(1, 15)) if k < 5000]
+            or ["w1"] for _ in range(n)]
+
+
+def local_cluster():
+    return dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = local_cluster()
+    c = dd.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    sentences, topics = planted_corpus(n_sentences=2400, seed=3)
+    path = write(tmp_path_factory.mktemp("planted") / "planted.txt", sentences)
+    return path, topics
+
+
+@pytest.fixture(scope="module")
+def trained(client, planted):
+    path, _ = planted
+    return fd.train(path, client=client, round_bytes=8000, compute_loss=True, **PARAMS)
+
+
+# ------------------------------------------------------------------ packaging and validation
+
+def test_missing_dask_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.delitem(sys.modules, "fastw2v.distributed")
+    with pytest.raises(ImportError, match=r'pip install "fastw2v\[distributed\]"'):
+        importlib.import_module("fastw2v.distributed")
+
+
+def test_params_are_validated_before_any_cluster_starts(monkeypatch, planted):
+    def no_cluster(*a, **k):
+        raise AssertionError("a cluster was started")
+    monkeypatch.setattr(fd, "LocalCluster", no_cluster)
+    with pytest.raises(ValueError, match="vector_size"):
+        fd.train(planted[0], vector_size=0)
+    with pytest.raises(TypeError, match="threads"):
+        fd.train(planted[0], workers=2)
+    with pytest.raises(TypeError, match="max_vocab_size"):
+        fd.train(planted[0], max_vocab_size=100)
+    with pytest.raises(ValueError, match="processes"):
+        fd.train(planted[0], processes=0)
+    with pytest.raises(ValueError, match="empty list"):
+        fd.train([])
+
+
+def test_unreadable_path_names_worker_and_path(client, planted, tmp_path):
+    missing = str(tmp_path / "missing.txt")
+    with pytest.raises(fd.WorkerError, match=r"worker tcp://127\.0\.0\.1:\d+ cannot read corpus "
+                                             r"file .*missing\.txt"):
+        fd.train([planted[0], missing], client=client, **PARAMS)
+    with pytest.raises(fd.WorkerError, match=r"worker tcp://.*nothing-\*\.txt.* matches no file"):
+        fd.train(str(tmp_path / "nothing-*.txt"), client=client, **PARAMS)
+
+
+def test_version_mismatch_names_the_worker(client, planted):
+    victim = sorted(client.nthreads())[0]
+
+    def set_version(v):
+        import fastw2v as f
+        old, f.__version__ = f.__version__, v
+        return old
+
+    old = client.run(set_version, "0.0.0-other", workers=[victim])[victim]
+    try:
+        with pytest.raises(fd.WorkerError, match=f"worker {victim} runs fastw2v 0.0.0-other"):
+            fd.train(planted[0], client=client, **PARAMS)
+    finally:
+        client.run(set_version, old, workers=[victim])
+
+
+# ------------------------------------------------------------------ vocabulary
+
+@pytest.mark.parametrize("options", [dict(min_count=2), dict(min_count=1, sorted_vocab=0),
+                                     dict(min_count=1, max_final_vocab=40, null_word=1)])
+def test_vocabulary_equals_build_vocab(client, tmp_path, monkeypatch, options):
+    path = write(tmp_path / "zipf.txt", zipf_sentences(3000, seed=1))
+    monkeypatch.setattr(fd, "VOCAB_RANGE_BYTES", 1500)   # many ranges, cut mid-line
+    params = dict(PARAMS, epochs=1, **options)
+    model = fd.train(path, client=client, **params)
+    expected = Word2Vec(**params)
+    expected.build_vocab(corpus_file=path)
+    assert model.wv.index_to_key == expected.wv.index_to_key
+    np.testing.assert_array_equal(model.vocab.counts, expected.vocab.counts)
+    assert (model.corpus_count, model.corpus_total_words) == (expected.corpus_count,
+                                                              expected.corpus_total_words)
+
+
+def test_vocabulary_of_compressed_files_list_and_glob(client, tmp_path):
+    parts = [zipf_sentences(700, seed=s) for s in (2, 3, 4)]
+    files = [write(tmp_path / "c-0.txt.gz", parts[0], gzip.open),
+             write(tmp_path / "c-1.txt.bz2", parts[1], bz2.open),
+             write(tmp_path / "c-2.txt", parts[2])]
+    whole = write(tmp_path / "whole.txt", parts[0] + parts[1] + parts[2])
+    expected = Word2Vec(**dict(PARAMS, epochs=1))
+    expected.build_vocab(corpus_file=whole)
+    for corpus in (files, str(tmp_path / "c-*")):
+        model = fd.train(corpus, client=client, **dict(PARAMS, epochs=1))
+        assert model.wv.index_to_key == expected.wv.index_to_key
+        np.testing.assert_array_equal(model.vocab.counts, expected.vocab.counts)
+        assert model.corpus_count == expected.corpus_count
+        # each compressed file is trained whole in decompressed offsets: words add up
+        assert model.distributed_stats["epochs"][0]["raw_words"] == expected.corpus_total_words
+
+
+# ------------------------------------------------------------------ reading ranges
+
+@pytest.mark.parametrize("opener", [open, gzip.open])
+def test_range_reader_reads_every_line_once(tmp_path, opener):
+    text = "".join(f"line {i} " + "x" * (i % 37) + "\n" for i in range(400)) + "last line, no newline"
+    path = tmp_path / ("r.txt.gz" if opener is gzip.open else "r.txt")
+    with opener(path, "wt") as f:
+        f.write(text)
+    size = len(text.encode())
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        cuts = [0] + sorted(rng.choice(np.arange(1, size), 7, replace=False).tolist()) + [None]
+        out = []
+        for start, end in zip(cuts, cuts[1:]):
+            reader = fd.RangeReader(str(path), start, end)
+            while not reader.done:
+                out.append(reader.read(int(rng.integers(1, 300))))
+            reader.close()
+        assert b"".join(out) == text.encode()
+
+
+# ------------------------------------------------------------------ the merge rule
+
+def test_merge_rule_touched_untouched_counts():
+    a_rows, b_rows, c_rows = np.array([0, 2, 5]), np.array([2, 3]), np.array([2, 5])
+    rng = np.random.default_rng(1)
+    deltas = [{"vectors": (r, rng.standard_normal((len(r), 4)).astype(np.float32))}
+              for r in (a_rows, b_rows, c_rows)]
+    merged = fd.merge_deltas(deltas)
+    rows, values, touched = merged["vectors"]
+    assert rows.tolist() == [0, 2, 3, 5]                      # 1 and 4: nobody changed them
+    assert touched.tolist() == [1, 3, 1, 2]
+    a, b, c = (d["vectors"][1] for d in deltas)
+    assert np.array_equal(values[0], a[0])                    # one replica: its value exactly
+    assert np.array_equal(values[2], b[1])
+    np.testing.assert_allclose(values[1], (a[1] + b[0] + c[0]) / 3, rtol=1e-6)
+    np.testing.assert_allclose(values[3], (a[2] + c[1]) / 2, rtol=1e-6)
+
+
+def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
+    """Two replicas in this process: train a round each on different text, merge, apply."""
+    # the halves use different topics, so some input rows are changed by one replica only
+    sentences, _ = planted_corpus(n_sentences=600, seed=4)
+    first = [s for s in sentences if all(w.startswith(("t0", "t1", "t2", "fn")) for w in s)]
+    second = [s for s in sentences if all(w.startswith(("t3", "t4", "t5", "fn")) for w in s)]
+    tail = [["lonely", "words"]]                # in the vocabulary, trained by neither replica
+    path = write(tmp_path / "halves.txt", first + second + tail)
+    model = Word2Vec(**dict(PARAMS, workers=1))
+    model.build_vocab(corpus_file=path)
+    blob = fd._model_to_bytes(model, str(tmp_path))
+    before = {name: m.copy() for name, m in fd._matrices(model).items()}
+    cut = len(("\n".join(" ".join(x) for x in first) + "\n").encode())
+    end = cut + len(("\n".join(" ".join(x) for x in second) + "\n").encode())
+    results = []
+    for run, seed, spec in (("ra", 11, (path, 0, cut)), ("rb", 12, (path, cut, end))):
+        fd._task_init(run, blob, seed, -1)
+        results.append(fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20))
+        assert fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20) is results[-1]  # idempotent
+    try:
+        trained = [fd._matrices(fd._REPLICAS[r].model) for r in ("ra", "rb")]
+        merged = fd._task_merge(*results)
+        for run in ("ra", "rb"):
+            fd._task_apply(run, 0, merged)
+        after = [fd._matrices(fd._REPLICAS[r].model) for r in ("ra", "rb")]
+        for name in before:
+            assert np.array_equal(after[0][name], after[1][name])
+            ta = set(results[0][0][name][0].tolist())
+            tb = set(results[1][0][name][0].tolist())
+            assert ta and tb
+            cases = {"both": 0, "one": 0, "none": 0}
+            for row in range(len(before[name])):
+                got = after[0][name][row]
+                if row in ta and row in tb:
+                    mean = (results[0][0][name][1][sorted(ta).index(row)].astype(np.float64)
+                            + results[1][0][name][1][sorted(tb).index(row)]) / 2
+                    np.testing.assert_allclose(got, mean, rtol=1e-6)
+                    cases["both"] += 1
+                elif row in ta or row in tb:
+                    value = results[0 if row in ta else 1][0][name][1][sorted(ta if row in ta else tb).index(row)]
+                    assert np.array_equal(got, value)
+                    cases["one"] += 1
+                else:
+                    assert np.array_equal(got, before[name][row])
+                    cases["none"] += 1
+            if name == "vectors":
+                assert min(cases.values()) > 0, cases
+        assert {i["stop"] for i in merged["infos"]} and all(i["raw_words"] > 0 for i in merged["infos"])
+    finally:
+        fd._task_drop("ra")
+        fd._task_drop("rb")
+    del trained
+
+
+# ------------------------------------------------------------------ schedule, coverage, result
+
+def test_global_schedule(trained):
+    rounds = trained.distributed_stats["rounds"]
+    alpha, min_alpha, epochs = trained.alpha, trained.min_alpha, trained.epochs
+    total = trained.corpus_total_words
+    assert len(rounds) > 4 and max(r["workers"] for r in rounds) == 2
+    starts = [r["alpha"][0] for r in rounds]
+    assert starts[0] == alpha
+    assert all(x >= y for x, y in zip(starts, starts[1:]))              # never rises
+    assert rounds[-1]["alpha"][1] == pytest.approx(min_alpha)           # reaches min_alpha
+    for epoch in range(epochs):                                         # epoch starts on the line
+        first = next(r for r in rounds if r["epoch"] == epoch)
+        assert first["alpha"][0] == pytest.approx(alpha - (alpha - min_alpha) * epoch / epochs)
+    # a round's alpha drop is that of all workers' words together (the global counter), not one's
+    full = [r for r in rounds if r["workers"] == 2 and r["alpha"][1] > min_alpha * 1.01]
+    for r in full[:-1]:
+        drop = r["alpha"][0] - r["alpha"][1]
+        assert drop == pytest.approx((alpha - min_alpha) * r["raw_words"] / (epochs * total), rel=0.3)
+
+
+def test_every_part_trained_once_per_epoch(trained, planted):
+    path, _ = planted
+    size = os.path.getsize(path)
+    for epoch in trained.distributed_stats["epochs"]:
+        assert epoch["raw_words"] == trained.corpus_total_words
+        chunks = sorted((start, stop) for p, start, stop in epoch["chunks"] if stop > start)
+        assert chunks[0][0] == 0 and chunks[-1][1] == size
+        assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))   # no gap, no overlap
+
+
+def test_result_is_an_ordinary_model(trained, planted, tmp_path):
+    _, topics = planted
+    assert trained.epochs_trained == PARAMS["epochs"] and len(trained.loss_history) == 2
+    assert trained.seed == PARAMS["seed"] and np.isfinite(trained.wv.vectors).all()
+    assert neighbour_purity(trained.wv, topics) > 0.8
+    trained.save(tmp_path / "m.fw2v")
+    loaded = Word2Vec.load(tmp_path / "m.fw2v")
+    assert np.array_equal(loaded.wv.vectors, trained.wv.vectors)
+    loaded.train(corpus_file=planted[0], epochs=1)
+    assert loaded.epochs_trained == 3
+
+
+def test_bytes_and_merge_share_are_reported(trained):
+    for r in trained.distributed_stats["rounds"]:
+        assert r["bytes_in"] > 0 and r["bytes_out"] > 0 and 0 <= r["merge_share"] <= 1
+
+
+def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch):
+    started = []
+    real = fd.LocalCluster
+
+    def spy(**kwargs):
+        cluster = real(**kwargs)
+        started.append((kwargs, cluster))
+        return cluster
+
+    monkeypatch.setattr(fd, "LocalCluster", spy)
+    model = fd.train(planted[0], processes=2, threads=1, round_bytes=20000, **dict(PARAMS, epochs=1))
+    (kwargs, cluster), = started
+    assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] is None
+    assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (2, 1, True)
+    assert cluster.status.name == "closed"
+    assert max(r["workers"] for r in model.distributed_stats["rounds"]) == 2
+    assert model.distributed_stats["epochs"][0]["raw_words"] == model.corpus_total_words
+
+
+# ------------------------------------------------------------------ faults
+
+@pytest.mark.parametrize("phase", ["train", "apply"])
+def test_killed_worker_loses_only_its_round(planted, phase):
+    """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
+    its round unmerged), or kill the merging worker while the merged rows are being handed out."""
+    path, topics = planted
+    cluster = local_cluster()
+    client = dd.Client(cluster)
+    try:
+        pids = client.run(os.getpid)
+        killed = []
+
+        def kill(rnd, at, merger):
+            if rnd == 3 and at == phase and not killed:
+                victim = merger if merger is not None else sorted(pids)[1]
+                os.kill(pids[victim], signal.SIGKILL)
+                killed.append(victim)
+
+        model = fd.train(path, client=client, round_bytes=8000, _on_round=kill,
+                         **dict(PARAMS, epochs=3))
+    finally:
+        client.close()
+        cluster.close()
+    stats = model.distributed_stats
+    assert killed and [addr for _, addr in stats["lost"]] == killed
+    size = os.path.getsize(path)
+    for epoch in stats["epochs"]:
+        assert epoch["raw_words"] == model.corpus_total_words
+        chunks = sorted((start, stop) for p, start, stop in epoch["chunks"] if stop > start)
+        assert chunks[0][0] == 0 and chunks[-1][1] == size
+        assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert np.isfinite(model.wv.vectors).all() and neighbour_purity(model.wv, topics) > 0.7
+
+
+def test_checkpoint_and_resume(client, planted, tmp_path):
+    path, _ = planted
+    checkpoint = str(tmp_path / "ckpt.fw2v")
+    params = dict(PARAMS, epochs=3, compute_loss=True)
+
+    def stop_after_first_epoch(rnd, phase, merger):
+        if os.path.exists(checkpoint):
+            raise KeyboardInterrupt("the client stops")
+
+    with pytest.raises(KeyboardInterrupt):
+        fd.train(path, client=client, checkpoint=checkpoint, round_bytes=8000,
+                 _on_round=stop_after_first_epoch, **params)
+    saved = Word2Vec.load(checkpoint)
+    assert saved.epochs_trained == 1 and len(saved.loss_history) == 1
+    with pytest.raises(ValueError, match="vector_size"):
+        fd.train(path, client=client, resume=checkpoint, **dict(params, vector_size=8))
+    model = fd.train(path, client=client, resume=checkpoint, round_bytes=8000, **params)
+    assert model.epochs_trained == 3 and len(model.loss_history) == 3
+    assert model.loss_history[0] == saved.loss_history[0]
+    epochs = model.distributed_stats["epochs"]
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    first = model.distributed_stats["rounds"][0]["alpha"][0]
+    assert first == pytest.approx(model.alpha - (model.alpha - model.min_alpha) / 3)
+    assert Word2Vec.load(checkpoint).epochs_trained == 3
+    other = write(tmp_path / "other.txt", [["a", "b"], ["b", "c"]])
+    with pytest.raises(ValueError, match="vocabulary differs"):
+        fd.train(other, client=client, resume=checkpoint, **params)
+
+
+# ------------------------------------------------------------------ command line
+
+def test_cli_trains_on_a_scheduler(client, planted, tmp_path, capsys):
+    out = tmp_path / "v.txt"
+    status = cli.main(["train", planted[0], planted[0], "-o", str(out), "--text", "--vector-size", "8",
+                       "--min-count", "1", "--epochs", "1", "--threads", "1",
+                       "--scheduler", client.scheduler.address])
+    assert status == 0, capsys.readouterr().err
+    assert "worker processes" in capsys.readouterr().err
+    header = out.read_text().split("\n", 1)[0].split()
+    assert header[1] == "8"
+    assert cli.main(["train", planted[0], planted[0], "-o", str(out)]) == 2
+    assert "--processes" in capsys.readouterr().err
