@@ -191,6 +191,25 @@ _DECOMPRESSION_ERRORS = tuple(e for e in (EOFError, zlib.error, gzip.BadGzipFile
                                           getattr(lzma, "LZMAError", None)) if e is not None)
 
 
+@contextlib.contextmanager
+def _decompression_errors(path, compressed):
+    """Failures of the decompressor while reading ``path`` raise VectorFileError naming the file
+    (TruncatedVectorFileError, an EOFError, for a cut stream); an OSError of a plain file stays."""
+    try:
+        yield
+    except VectorFileError:
+        raise
+    except EOFError as exc:
+        raise _error(path, f"corrupt or truncated compressed data ({exc})",
+                     cls=TruncatedVectorFileError) from None
+    except _DECOMPRESSION_ERRORS as exc:
+        raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+    except OSError as exc:
+        if not compressed:
+            raise
+        raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+
+
 def _wrap_compressed(raw, kind, mode, final_name=""):
     """A (de)compressing binary stream over the open binary file ``raw`` (which it never closes)."""
     _compression_module(kind)
@@ -713,25 +732,13 @@ def read_word2vec_format(path, binary=False, limit=None, unicode_errors="strict"
         if not compressed:
             st = os.fstat(f.fileno())
             size = st.st_size if stat.S_ISREG(st.st_mode) else None
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                if binary:
-                    keys, vectors = _read_binary(f, path, limit, encoding, unicode_errors, datatype,
-                                                 compressed, size)
-                else:
-                    keys, vectors = _read_text(f, path, limit, no_header, encoding, unicode_errors,
-                                               datatype, size)
-        except VectorFileError:
-            raise
-        except EOFError as exc:
-            raise _error(path, f"corrupt or truncated compressed data ({exc})",
-                         cls=TruncatedVectorFileError) from None
-        except _DECOMPRESSION_ERRORS as exc:
-            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
-        except OSError as exc:
-            if not compressed:
-                raise
-            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+        with _decompression_errors(path, compressed), np.errstate(over="ignore", invalid="ignore"):
+            if binary:
+                keys, vectors = _read_binary(f, path, limit, encoding, unicode_errors, datatype,
+                                             compressed, size)
+            else:
+                keys, vectors = _read_text(f, path, limit, no_header, encoding, unicode_errors,
+                                           datatype, size)
     return _drop_duplicates(keys, vectors, path)
 
 
@@ -799,21 +806,8 @@ def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, 
 def read_vocab_counts(path, encoding="utf8", unicode_errors="strict"):
     """Read a word2vec.c ``-save-vocab`` file (``word count`` per line) into a dict."""
     path = os.fspath(path)
-    with open_maybe_compressed(path, "rb") as f:
-        compressed = not is_stored_stream(f)
-        try:
-            return _read_vocab_lines(f, path, encoding, unicode_errors)
-        except VectorFileError:
-            raise
-        except EOFError as exc:
-            raise _error(path, f"corrupt or truncated compressed data ({exc})",
-                         cls=TruncatedVectorFileError) from None
-        except _DECOMPRESSION_ERRORS as exc:
-            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
-        except OSError as exc:
-            if not compressed:
-                raise
-            raise _error(path, f"corrupt or truncated compressed data ({exc})") from None
+    with open_maybe_compressed(path, "rb") as f, _decompression_errors(path, not is_stored_stream(f)):
+        return _read_vocab_lines(f, path, encoding, unicode_errors)
 
 
 def _read_vocab_lines(f, path, encoding, unicode_errors):

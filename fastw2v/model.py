@@ -31,6 +31,7 @@ from .io import WORD2VEC_FORMAT as NATIVE_FORMAT, WORD2VEC_VERSION as NATIVE_VER
 from .io import VectorFileError
 from .io import check_finite_rows as _check_finite_rows
 from .keyedvectors import KeyedVectors
+from .keyedvectors import _jsonable   # (what KeyedVectors' saved lifecycle events go through too)
 from .tables import BATCH_MODES
 from .vocab import EmptyCorpusError, Vocabulary, count_words
 from .vocab import effective_min_count as _effective_min_count
@@ -261,18 +262,23 @@ class Word2Vec:
         """
         if kwargs:
             raise TypeError(f"build_vocab() got unexpected keyword arguments {sorted(kwargs)}")
-        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "build_vocab")
-        result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
-                             max_vocab_size=self.max_vocab_size, progress_per=progress_per,
-                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
-        self.corpus_count = result.n_sentences
-        self.corpus_total_words = result.total_words
+        result = self._count(corpus_iterable, corpus_file, progress_per, trim_rule, "build_vocab")
         self.raw_vocab = result.counts if keep_raw_vocab else None
         self._apply_counts(result.counts, update=update, trim_rule=trim_rule)
         self.add_lifecycle_event("build_vocab", update=update, trim_rule=repr(trim_rule))
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences; "
                     "kept %i words", len(result.counts), result.total_words, result.n_sentences,
                     len(self.vocab))
+
+    def _count(self, corpus_iterable, corpus_file, progress_per, trim_rule, who):
+        """Count the corpus (``vocab.count_words``) and set ``corpus_count`` / ``corpus_total_words``."""
+        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, who)
+        result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
+                             max_vocab_size=self.max_vocab_size, progress_per=progress_per,
+                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
+        self.corpus_count = result.n_sentences
+        self.corpus_total_words = result.total_words
+        return result
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
                               update=False):
@@ -609,13 +615,8 @@ class Word2Vec:
         """gensim's first build_vocab step: count the corpus into ``raw_vocab`` (word -> count) and
         set ``corpus_count`` / ``corpus_total_words``. Returns ``(total_words, corpus_count)``.
         ``workers`` is accepted and unused (counting has its own fast paths)."""
-        corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, "scan_vocab")
-        result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
-                             max_vocab_size=self.max_vocab_size, progress_per=progress_per,
-                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
+        result = self._count(corpus_iterable, corpus_file, progress_per, trim_rule, "scan_vocab")
         self.raw_vocab = result.counts
-        self.corpus_count = result.n_sentences
-        self.corpus_total_words = result.total_words
         return result.total_words, result.n_sentences
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
@@ -1057,15 +1058,7 @@ def _paths_from(wv, words):
 
 def _jsonable_events(events):
     # event values are what add_lifecycle_event was given: keep JSON's types, repr() the rest
-    def plain(value):
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        return repr(value)
-    return [plain(event) for event in events]
+    return [_jsonable(event) for event in events]
 
 
 def _call(callbacks, method, model):
