@@ -1,4 +1,5 @@
-"""KeyedVectors: word -> vector lookups, similarity queries, evaluation and sentence vectors.
+"""KeyedVectors: word -> vector lookups, similarity queries and files (evaluation and sentence
+vectors are delegated to ``fastw2v.evaluation`` and ``fastw2v.sentences``).
 
 The class mirrors gensim 4's ``gensim.models.KeyedVectors`` names and semantics (``index_to_key``,
 ``key_to_index``, ``vectors``, ``most_similar`` ...), with these deliberate differences:
@@ -40,10 +41,15 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from . import evaluation as _evaluation
 from . import io as _io
+from . import sentences as _sentences
+from .evaluation import COSMUL_EPSILON as _COSMUL_EPSILON
+from .evaluation import check_bound as _check_bound
 from .io import KEYED_VECTORS_FORMAT as NATIVE_FORMAT, KEYED_VECTORS_VERSION as NATIVE_VERSION
 from .io import WORD2VEC_FORMAT as _WORD2VEC_FORMAT
 from .io import check_finite_rows  # re-exported: its old home
+from .sentences import SIF_A, principal_components
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +59,12 @@ __all__ = ["KeyedVectors", "EmptyKeyListError", "principal_components", "REAL", 
 REAL = np.float32  # gensim's name for the default vector dtype (``from ...keyedvectors import REAL``)
 _DEFAULT_PRNG = np.random.default_rng()  # pseudorandom_weak_vector without a seed string
 
-SIF_A = 1e-3  # the smoothing constant a of SIF weights a / (a + p(w)) (Arora et al. 2017)
-ANALOGY_TOPN = 5  # candidates examined per analogy question, as in gensim
 _NORM_BLOCK_ELEMENTS = 1 << 22  # float64 entries per block when computing norms (bounds the temporary)
 # Rows whose norm lies outside [_SAFE_NORM_MIN, _SAFE_NORM_MAX] get their cosines recomputed in
 # float64: in float32 their products with a unit query fall into subnormals (or near overflow).
 _SAFE_NORM_MIN = 1e-15
 _SAFE_NORM_MAX = 1e30
-_COSMUL_EPSILON = 1e-6  # added to 3CosMul's denominator (Levy & Goldberg 2014, as gensim)
 WMD_INSTALL_HINT = "pip install fastw2v[wmd]"
-_QUERY_BLOCK_ELEMENTS = 1 << 24  # max entries of a (questions x vocabulary) score block
-_SENTENCE_BLOCK_TOKENS = 1 << 15  # tokens gathered per block in embed_sentences
 
 
 def _is_key(item):
@@ -174,17 +175,6 @@ def _check_weight(name, key, weight):
     return weight
 
 
-def _check_bound(name, value):
-    """``value`` as an int >= 0, or None (restrict_vocab, clip_start, clip_end)."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int or None, got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0 (or None), got {value}")
-    return int(value)
-
-
 def _jsonable(value):
     """A lifecycle event's value as JSON can hold it: JSON's own types kept, repr() of the rest."""
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -194,27 +184,6 @@ def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return repr(value)
-
-
-def principal_components(matrix, n=1):
-    """The top ``n`` right singular vectors of ``matrix`` (uncentred, as in Arora et al.'s SIF).
-
-    Returns an ``(n, dim)`` float64 array with orthonormal rows, each signed so that its largest
-    absolute entry is positive (deterministic). Use it to compute SIF's common component on a
-    reference corpus and pass it to ``embed_sentences(..., remove_pc=components)``.
-    """
-    matrix = np.asarray(matrix, dtype=np.float64)
-    if matrix.ndim != 2:
-        raise ValueError(f"matrix must be 2-D, got shape {matrix.shape}")
-    n = operator.index(n)
-    if not 0 < n <= min(matrix.shape):
-        raise ValueError(f"n must be between 1 and {min(matrix.shape)}, got {n}")
-    _, _, vt = np.linalg.svd(matrix, full_matrices=False)
-    components = vt[:n].copy()
-    signs = np.sign(components[np.arange(n), np.abs(components).argmax(axis=1)])
-    signs[signs == 0] = 1
-    return components * signs[:, None]
-
 
 
 class EmptyKeyListError(ValueError, ZeroDivisionError):
@@ -1008,339 +977,31 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ evaluation
 
-    def _eval_vocab(self, restrict_vocab, case_insensitive):
-        """(key -> row over the first rows, canonical row of each of those rows).
-
-        With ``case_insensitive`` keys are upper-cased and the first (most frequent) variant wins.
-        ``restrict_vocab``: an int >= 0 (0 or None: every key), else TypeError/ValueError.
-        """
-        restrict_vocab = _check_bound("restrict_vocab", restrict_vocab)
-        keys = self.index_to_key[:restrict_vocab] if restrict_vocab else self.index_to_key
-        ok = {}
-        for i in range(len(keys) - 1, -1, -1):
-            if keys[i] is not None:
-                ok[keys[i].upper() if case_insensitive else keys[i]] = i
-        canon = np.arange(len(keys), dtype=np.int64)
-        if case_insensitive:
-            canon = np.fromiter((ok[k.upper()] if k is not None else -1 for k in keys),
-                                dtype=np.int64, count=len(keys))
-        return ok, canon, len(keys)
-
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False):
-        """Correlate model cosine similarities with human judgements (e.g. WordSim-353), like gensim.
-
-        ``pairs``: a file of ``word1<delimiter>word2<delimiter>score`` lines ('#' lines are
-        comments, malformed lines are skipped; .gz/.bz2 fine). Pairs with a word outside the first
-        ``restrict_vocab`` keys are skipped, or scored 0 when ``dummy4unknown``.
-        Returns ``(pearson, spearman, oov_ratio)``: SciPy's ``pearsonr`` and ``spearmanr`` results
-        (``[0]`` the coefficient, ``[1]`` the two-sided p-value) and the percentage of pairs with an
-        unknown word. Raises ValueError if no pair is usable.
-        """
-        from scipy import stats
-
-        ok, _, _ = self._eval_vocab(restrict_vocab, case_insensitive)
-        gold, rows_a, rows_b, dummies = [], [], [], []
-        oov = nonfinite = 0
-        with _io.open_maybe_compressed(pairs, "rb") as f:
-            for line_no, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode(encoding)
-                except UnicodeDecodeError as exc:
-                    raise ValueError(f"{pairs}: line {line_no}: not valid {encoding} ({exc.reason})"
-                                     ) from None
-                if not line or line.startswith("#"):
-                    continue
-                parts = line.split(delimiter)
-                if case_insensitive:
-                    parts = [p.upper() for p in parts]
-                try:
-                    a, b, score = parts
-                    score = float(score)
-                except ValueError:
-                    logger.info("skipping invalid line %d in %s", line_no, pairs)
-                    continue
-                if not np.isfinite(score):   # a "nan" or "inf" judgement would poison both scores
-                    logger.info("skipping line %d in %s: score %r is not a finite number", line_no,
-                                pairs, score)
-                    nonfinite += 1
-                    continue
-                if a not in ok or b not in ok:
-                    oov += 1
-                    if dummy4unknown:
-                        gold.append(score)
-                        dummies.append(True)
-                        rows_a.append(0)
-                        rows_b.append(0)
-                    continue
-                gold.append(score)
-                dummies.append(False)
-                rows_a.append(ok[a])
-                rows_b.append(ok[b])
-        if not gold:
-            raise ValueError(f"no valid similarity judgements found in {pairs}: either invalid "
-                             f"format or all are out-of-vocabulary in {self}")
-        rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
-        inv = self._inv()
-        # unit rows in float64 first: right for vectors of any finite magnitude
-        model = np.einsum("ij,ij->i", self._vectors[rows_a].astype(np.float64) * inv[rows_a, None],
-                          self._vectors[rows_b].astype(np.float64) * inv[rows_b, None])
-        model[np.asarray(dummies, dtype=bool)] = 0.0
-        gold = np.asarray(gold, dtype=np.float64)
-        spearman = stats.spearmanr(gold, model)
-        pearson = stats.pearsonr(gold, model)
-        scored = len(gold) if dummy4unknown else len(gold) + oov
-        oov_ratio = 100.0 * oov / scored
-        logger.info("Pearson %.4f, Spearman %.4f against %s; %.1f%% pairs with unknown words; "
-                    "%d lines skipped for a score that is not a finite number",
-                    pearson[0], spearman[0], pairs, oov_ratio, nonfinite)
-        return pearson, spearman, oov_ratio
+        """Correlate cosine similarities with human judgements, like gensim: see
+        :func:`fastw2v.evaluation.evaluate_word_pairs`."""
+        return _evaluation.evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab,
+                                               case_insensitive, dummy4unknown)
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
-        """Accuracy on an analogy file in the ``questions-words.txt`` format, like gensim.
-
-        Lines ``a b c expected`` grouped by ``: section`` lines. Each question is answered over the
-        first ``restrict_vocab`` keys: the best of the top 5 by
-        ``most_similar(positive=[b, c], negative=[a])`` (3CosAdd, ``similarity_function=
-        "most_similar"``) or by ``most_similar_cosmul(positive=[b, c], negative=[a])`` (3CosMul,
-        ``"most_similar_cosmul"``; gensim 4.4 accepts that name but answers with 3CosAdd) that is
-        not a (case variant of) a, b or c.
-        Questions with a word outside those keys are skipped (counted incorrect when
-        ``dummy4unknown``). Returns ``(score, sections)``: the overall accuracy and a list of
-        ``{"section", "correct", "incorrect"}`` dicts (word tuples upper-cased when
-        ``case_insensitive``), the last one ``"Total accuracy"``.
-
-        All questions are answered together: one (questions x vocabulary) matrix product per
-        block of questions, ``argpartition`` for the candidates, no per-question Python loop.
-        """
-        if similarity_function not in ("most_similar", "most_similar_cosmul"):
-            raise ValueError("similarity_function must be 'most_similar' (3CosAdd) or "
-                             f"'most_similar_cosmul' (3CosMul), got {similarity_function!r}")
-        ok, canon, size = self._eval_vocab(restrict_vocab, case_insensitive)
-        sections, questions, rows = [], [], []  # questions: (section, words, in_vocab)
-        quadruplets = oov = 0
-        with _io.open_maybe_compressed(analogies, "rb") as f:
-            for line_no, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise ValueError(f"{analogies}: line {line_no}: not valid UTF-8 ({exc.reason})"
-                                     ) from None
-                if line.startswith(": "):
-                    sections.append(line.lstrip(": ").strip())
-                    continue
-                words = line.split()
-                if not words:
-                    continue
-                if not sections:
-                    raise ValueError(f"{analogies}: line {line_no}: question before the first "
-                                     "': section' line")
-                if len(words) != 4:
-                    logger.info("skipping invalid line %d in %s", line_no, analogies)
-                    continue
-                if case_insensitive:
-                    words = [w.upper() for w in words]
-                quadruplets += 1
-                if not all(w in ok for w in words):
-                    oov += 1
-                    if dummy4unknown:
-                        questions.append((len(sections) - 1, tuple(words), False))
-                    continue
-                questions.append((len(sections) - 1, tuple(words), True))
-                rows.append([ok[w] for w in words])
-        if quadruplets == 0:
-            raise ValueError(f"no analogy questions found in {analogies}")
-        correct = self._answer_analogies(np.asarray(rows, dtype=np.int64).reshape(-1, 4), canon,
-                                         size, cosmul=similarity_function == "most_similar_cosmul")
-        results = [{"section": name, "correct": [], "incorrect": []} for name in sections]
-        answers = iter(correct.tolist())
-        for section, words, known in questions:
-            good = next(answers) if known else False
-            results[section]["correct" if good else "incorrect"].append(words)
-        total = {"section": "Total accuracy",
-                 "correct": [q for s in results for q in s["correct"]],
-                 "incorrect": [q for s in results for q in s["incorrect"]]}
-        results.append(total)
-        for section in results:
-            n = len(section["correct"]) + len(section["incorrect"])
-            if n:
-                logger.info("%s: %.1f%% (%d/%d)", section["section"],
-                            100.0 * len(section["correct"]) / n, len(section["correct"]), n)
-        logger.info("quadruplets with out-of-vocabulary words: %.1f%%", 100.0 * oov / quadruplets)
-        n_total = len(total["correct"]) + len(total["incorrect"])
-        score = len(total["correct"]) / n_total if n_total else 0.0
-        return score, results
-
-    def _answer_analogies(self, rows, canon, size, cosmul=False):
-        """Boolean per question (rows: ``[a, b, c, expected]``): is the 3CosAdd (3CosMul when
-        ``cosmul``) answer right?"""
-        n = len(rows)
-        correct = np.zeros(n, dtype=bool)
-        if n == 0 or size == 0:
-            return correct
-        inv = self._inv()[:size]
-        vectors = self._vectors[:size]
-        a, b, c, expected = rows.T
-
-        def unit(r):
-            return vectors[r].astype(np.float64) * inv[r, None]
-
-        if cosmul:  # one (questions x vocabulary) cosine block per word of the question
-            terms = [unit(r) for r in (a, b, c)]
-        else:
-            queries = unit(b) + unit(c) - unit(a)
-            qnorm = np.linalg.norm(queries, axis=1, keepdims=True)
-            queries = np.divide(queries, qnorm, out=np.zeros_like(queries), where=qnorm > 0)
-            terms = [queries]
-        extreme = self._extreme[self._extreme < size]
-        exact = np.asarray(vectors[extreme], dtype=np.float64) * inv[extreme, None]
-        low = [t.astype(vectors.dtype) for t in terms]
-
-        def cosines(j, sl):
-            """(m, size) cosines of the questions ``sl`` with term j, in the vectors' dtype; rows
-            of extreme magnitude recomputed in float64 (see _SAFE_NORM_MIN/MAX)."""
-            cos = low[j][sl] @ vectors.T
-            np.multiply(cos, inv, out=cos, casting="same_kind")
-            if len(extreme):
-                cos[:, extreme] = terms[j][sl] @ exact.T
-            return cos
-        k = min(ANALOGY_TOPN, size)
-        block = max(1, _QUERY_BLOCK_ELEMENTS // (size * len(terms)))
-        for start in range(0, n, block):
-            sl = slice(start, min(start + block, n))
-            m = sl.stop - sl.start
-            if cosmul:  # the arithmetic of most_similar_cosmul: cosines in the vectors' dtype
-                shifted = [(1 + cosines(j, sl).astype(np.float64)) / 2 for j in range(3)]
-                scores = shifted[1] * shifted[2] / (shifted[0] + _COSMUL_EPSILON)
-            else:
-                scores = cosines(0, sl)  # (m, size)
-            here = np.arange(m)
-            for col in (a, b, c):
-                scores[here, col[sl]] = -np.inf
-            # Top k by k argmax passes (first index wins ties): sorted, and several times faster
-            # than argpartition for k = 5 over a large vocabulary.
-            cand = np.empty((m, k), dtype=np.int64)
-            cand_scores = np.empty((m, k), dtype=scores.dtype)
-            for j in range(k):
-                best = scores.argmax(axis=1)
-                cand[:, j] = best
-                cand_scores[:, j] = scores[here, best]
-                scores[here, best] = -np.inf
-            valid = cand_scores != -np.inf
-            words = canon[cand]
-            acceptable = valid & (words != a[sl, None]) & (words != b[sl, None]) & (words != c[sl, None])
-            n_valid = valid.sum(axis=1)
-            # gensim takes the first acceptable candidate; failing that, the last one it examined.
-            pos = np.where(acceptable.any(axis=1), acceptable.argmax(axis=1), np.maximum(n_valid - 1, 0))
-            predicted = np.where(n_valid > 0, words[here, pos], -1)
-            correct[sl] = predicted == expected[sl]
-        return correct
+        """Accuracy on a ``questions-words.txt``-format file, like gensim: see
+        :func:`fastw2v.evaluation.evaluate_word_analogies`."""
+        return _evaluation.evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive,
+                                                   dummy4unknown, similarity_function)
 
     # ------------------------------------------------------------------ sentence vectors
 
     def sif_weights(self, a=SIF_A):
-        """Per-key SIF weights ``a / (a + p(w))`` with ``p(w) = count(w) / sum(counts)`` (float64)."""
-        counts = self._counts()
-        if counts is None or counts.sum() <= 0:
-            raise ValueError("SIF weighting needs word counts (the 'count' attribute): train a "
-                             "model, use from_arrays(..., counts=...), or load_word2vec_format(..., "
-                             "fvocab=...)")
-        if a <= 0:
-            raise ValueError(f"a must be positive, got {a}")
-        if self.counts_are_placeholders:
-            warnings.warn("word counts are placeholders (a word2vec file read without fvocab): "
-                          "SIF weights only reflect frequency rank", UserWarning, stacklevel=3)
-        return a / (a + counts.astype(np.float64) / float(counts.sum()))
+        """Per-key SIF weights: see :func:`fastw2v.sentences.sif_weights`."""
+        return _sentences.sif_weights(self, a=a)
 
     def embed_sentences(self, sentences, weighting="mean", a=SIF_A, remove_pc=0, pre_normalize=False,
                         ignore_missing=True):
-        """Sentence vectors: a ``(len(sentences), vector_size)`` array, one row per token list.
-
-        Row = (1 / n) * sum of w(t) * v(t) over the n in-vocabulary tokens t of the sentence
-        (repeats count), with ``v`` unit-normalised when ``pre_normalize`` and
-        ``w = 1`` for ``weighting="mean"`` or ``w = a / (a + p(t))`` for ``weighting="sif"``
-        (Arora, Liang & Ma 2017, p from the ``"count"`` attribute, ``a = 1e-3``). A sentence
-        without known tokens gives a zero row. Unknown tokens are skipped (KeyError if not
-        ``ignore_missing``).
-
-        ``remove_pc``: 0 (default) keeps rows as they are, so a row depends only on its sentence;
-        an int k removes the projection on the top k (uncentred) principal components of the
-        batch's non-zero rows, Arora et al.'s common-component removal (they use k=1); an array
-        of shape (k, vector_size), e.g. from :func:`principal_components` on a reference corpus,
-        removes those directions, giving batch-independent SIF.
-        With ``weighting="mean"`` and ``pre_normalize=True`` a row equals
-        ``get_mean_vector(sentence)``.
-        """
-        self._check_usable()
-        if weighting not in ("mean", "sif"):
-            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
-        word_weights = self.sif_weights(a) if weighting == "sif" else None
-        ids, lengths = [], []
-        for s, sentence in enumerate(sentences):
-            if isinstance(sentence, (str, bytes)):
-                raise TypeError(f"sentence {s} is a string; pass a list of tokens "
-                                "(e.g. text.split())")
-            n = 0
-            for token in sentence:
-                index = self.key_to_index.get(token, -1)
-                if index < 0:
-                    if not ignore_missing:
-                        raise KeyError(f"Key {token!r} not present in vocabulary (sentence {s})")
-                    continue
-                ids.append(index)
-                n += 1
-            lengths.append(n)
-        lengths = np.asarray(lengths, dtype=np.int64)
-        ids = np.asarray(ids, dtype=np.int64)
-        out = np.zeros((len(lengths), self.vector_size), dtype=np.float64)
-        ends = np.cumsum(lengths)
-        starts = ends - lengths
-        inv = self._inv() if pre_normalize else None
-        s = 0
-        while s < len(lengths):
-            # a block of whole sentences with at most _SENTENCE_BLOCK_TOKENS tokens (or one sentence)
-            e = max(s + 1, int(np.searchsorted(ends, starts[s] + _SENTENCE_BLOCK_TOKENS, "right")))
-            lo, hi = starts[s], ends[e - 1]
-            if hi > lo:
-                block_ids = ids[lo:hi]
-                rows = self._vectors[block_ids].astype(np.float64)
-                scale = np.ones(len(block_ids))
-                if inv is not None:
-                    scale *= inv[block_ids]
-                if word_weights is not None:
-                    scale *= word_weights[block_ids]
-                rows *= scale[:, None]
-                nonempty = np.flatnonzero(lengths[s:e]) + s
-                sums = np.add.reduceat(rows, starts[nonempty] - lo, axis=0)
-                out[nonempty] = sums / lengths[nonempty, None]
-            s = e
-        if not (isinstance(remove_pc, Integral) and remove_pc == 0):
-            out = self._remove_components(out, remove_pc)
-        return out.astype(self._vectors.dtype)
-
-    def _remove_components(self, matrix, remove_pc):
-        nonzero = np.flatnonzero(np.any(matrix != 0, axis=1))
-        if isinstance(remove_pc, Integral):
-            k = operator.index(remove_pc)
-            if k < 0:
-                raise ValueError(f"remove_pc must be >= 0, got {k}")
-            if len(nonzero) <= k:
-                raise ValueError(f"remove_pc={k} needs more than {k} non-empty sentences in the "
-                                 f"batch (got {len(nonzero)}); pass precomputed components instead")
-            components = principal_components(matrix[nonzero], k)
-        else:
-            components = np.asarray(remove_pc, dtype=np.float64)
-            if components.ndim == 1:
-                components = components[None, :]
-            if components.ndim != 2 or components.shape[1] != self.vector_size:
-                raise ValueError(f"remove_pc components must have shape (k, {self.vector_size}), "
-                                 f"got {components.shape}")
-            q, _ = np.linalg.qr(components.T)  # orthonormal basis of the same directions
-            components = q.T
-        result = matrix.copy()
-        result[nonzero] -= (matrix[nonzero] @ components.T) @ components
-        return result
+        """Sentence vectors, one row per token list: see :func:`fastw2v.sentences.embed_sentences`."""
+        return _sentences.embed_sentences(self, sentences, weighting, a, remove_pc, pre_normalize,
+                                          ignore_missing)
 
     # ------------------------------------------------------------------ files
 

@@ -322,7 +322,7 @@ def test_a_nan_judgement_is_skipped_and_counted(tmp_path, caplog):
     clean.write_text("\n".join(good) + "\n")
     dirty = tmp_path / "dirty.tsv"
     dirty.write_text("\n".join(good[:5] + ["w0\tw3\tnan", "w1\tw4\tinf"] + good[5:]) + "\n")
-    with caplog.at_level(logging.INFO, logger="fastw2v.keyedvectors"):
+    with caplog.at_level(logging.INFO, logger="fastw2v.evaluation"):
         pearson, spearman, oov = kv.evaluate_word_pairs(str(dirty))
     assert np.isfinite(pearson[0]) and np.isfinite(spearman[0])
     expected = kv.evaluate_word_pairs(str(clean))

@@ -15,6 +15,8 @@ import pytest
 
 from fastw2v import KeyedVectors
 from fastw2v import keyedvectors as kvmod
+from fastw2v import evaluation as evaluation_mod
+from fastw2v import sentences as sentences_mod
 from fastw2v.io import VectorFileError
 
 # ------------------------------------------------------------------ planted vectors
@@ -370,7 +372,7 @@ def test_evaluate_word_analogies_is_batched(kv, tmp_path, monkeypatch):
         raise AssertionError("analogy evaluation must not call most_similar per question")
 
     monkeypatch.setattr(kv, "most_similar", forbidden)
-    monkeypatch.setattr(kvmod, "_QUERY_BLOCK_ELEMENTS", 40)  # several blocks of questions
+    monkeypatch.setattr(evaluation_mod, "_QUERY_BLOCK_ELEMENTS", 40)  # several blocks of questions
     assert kv.evaluate_word_analogies(str(path)) == expected
 
 
@@ -457,7 +459,7 @@ def test_embed_sentences_blocks_match_a_plain_loop(monkeypatch):
     kv = random_kv(50, 6, variants=False)
     rng = np.random.default_rng(2)
     sentences = [[f"w{j}" for j in rng.integers(0, 60, size=rng.integers(0, 12))] for _ in range(40)]
-    monkeypatch.setattr(kvmod, "_SENTENCE_BLOCK_TOKENS", 5)  # sentences longer than a block too
+    monkeypatch.setattr(sentences_mod, "_SENTENCE_BLOCK_TOKENS", 5)  # sentences longer than a block too
     out = kv.embed_sentences(sentences, weighting="sif", pre_normalize=True)
     weights = kv.sif_weights()
     normed = kv.get_normed_vectors()
