@@ -263,6 +263,14 @@ def _build_parser():
 
 # ---------------------------------------------------------------- commands
 
+def _train_params(args):
+    """The Word2Vec parameters ``fastw2v train`` passes in both modes (threads and distributed)."""
+    return dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
+                ns_exponent=args.ns_exponent, alpha=args.alpha, min_alpha=args.min_alpha,
+                epochs=args.epochs, seed=args.seed, batch_mode=args.batch_mode)
+
+
 def _cmd_train(args):
     from .model import Word2Vec
 
@@ -276,12 +284,8 @@ def _cmd_train(args):
     if args.save_model:
         _check_writable(args.save_model)
     corpus_file = _stdin_to_file(args.input) if args.input == "-" else _existing(args.input)
-    model = Word2Vec(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
-                     sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
-                     ns_exponent=args.ns_exponent, alpha=args.alpha, min_alpha=args.min_alpha,
-                     epochs=args.epochs, workers=args.workers, seed=args.seed,
-                     max_vocab_size=args.max_vocab_size, batch_mode=args.batch_mode,
-                     progress=not args.quiet)
+    model = Word2Vec(**_train_params(args), workers=args.workers,
+                     max_vocab_size=args.max_vocab_size, progress=not args.quiet)
     _train_and_report(model, corpus_file, quiet=args.quiet)
     model.wv.save_word2vec_format(args.output, binary=args.binary)
     if args.save_model:
@@ -302,10 +306,7 @@ def _cmd_train_distributed(args):
     _check_writable(args.output)
     if args.save_model:
         _check_writable(args.save_model)
-    params = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
-                  sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
-                  ns_exponent=args.ns_exponent, alpha=args.alpha, min_alpha=args.min_alpha,
-                  epochs=args.epochs, seed=args.seed, batch_mode=args.batch_mode)
+    params = _train_params(args)
     if args.max_vocab_size is not None:
         params["max_vocab_size"] = args.max_vocab_size   # refused by distributed.train, by name
     start = time.perf_counter()

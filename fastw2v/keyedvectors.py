@@ -186,6 +186,19 @@ def _jsonable(value):
     return repr(value)
 
 
+
+def lifecycle_record(event_name, event):
+    """gensim's lifecycle-event record: ``{**event, "datetime", "fastw2v", "python", "platform",
+    "event": event_name}`` (used by KeyedVectors and Word2Vec alike)."""
+    from . import __version__
+    record = dict(event)
+    record["datetime"] = datetime.datetime.now().isoformat()
+    record["fastw2v"] = __version__
+    record["python"] = sys.version
+    record["platform"] = platform.platform()
+    record["event"] = event_name
+    return record
+
 class EmptyKeyListError(ValueError, ZeroDivisionError):
     """An empty list of keys where a mean of vectors is needed (``n_similarity``). Also a
     ZeroDivisionError, the type gensim raises there, so ``except ZeroDivisionError:`` code works."""
@@ -1086,13 +1099,7 @@ class KeyedVectors:
         """Record ``{**event, "datetime", "fastw2v", "python", "platform", "event": event_name}``
         in ``lifecycle_events`` (saved by :meth:`save`), and log it at ``log_level`` (a false
         value: not logged), as gensim does. Setting ``lifecycle_events = None`` stops recording."""
-        from . import __version__
-        record = dict(event)
-        record["datetime"] = datetime.datetime.now().isoformat()
-        record["fastw2v"] = __version__
-        record["python"] = sys.version
-        record["platform"] = platform.platform()
-        record["event"] = event_name
+        record = lifecycle_record(event_name, event)
         if not hasattr(self, "lifecycle_events"):
             self.lifecycle_events = []
         if log_level:

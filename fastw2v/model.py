@@ -13,12 +13,10 @@ only run-to-run difference is the interleaving of lock-free updates, as in word2
 (and, for iterable input, which queued batches a worker merges into one call: a merged call
 continues the stream of its first batch; see ``engine.MERGE_BATCHES``).
 """
-import datetime
 import logging
 import math
 import numbers
 import os
-import platform
 import sys
 import time
 import warnings
@@ -32,6 +30,7 @@ from .io import VectorFileError
 from .io import check_finite_rows as _check_finite_rows
 from .keyedvectors import KeyedVectors
 from .keyedvectors import _jsonable   # (what KeyedVectors' saved lifecycle events go through too)
+from .keyedvectors import lifecycle_record
 from .tables import BATCH_MODES
 from .vocab import EmptyCorpusError, Vocabulary, count_words
 from .vocab import effective_min_count as _effective_min_count
@@ -597,13 +596,7 @@ class Word2Vec:
         """Append ``{"event": event_name, **event}`` with the time, fastw2v, Python and platform
         versions to ``lifecycle_events`` (saved with the model), and log it at ``log_level``
         (None: not logged), as gensim does."""
-        from . import __version__
-        record = dict(event)
-        record["datetime"] = datetime.datetime.now().isoformat()
-        record["fastw2v"] = __version__
-        record["python"] = sys.version
-        record["platform"] = platform.platform()
-        record["event"] = event_name
+        record = lifecycle_record(event_name, event)
         if log_level:
             logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
         if not hasattr(self, "lifecycle_events") or self.lifecycle_events is None:
