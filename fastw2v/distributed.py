@@ -42,6 +42,7 @@ except ImportError as _exc:   # pragma: no cover - depends on the environment
 
 import fastw2v
 from .corpus import MAX_SENTENCE_LENGTH, decode_block, open_text
+from .engine import alpha_schedule
 from .model import Word2Vec
 
 logger = logging.getLogger(__name__)
@@ -460,9 +461,8 @@ def _task_drop(run):
 # ============================================================ driver side
 
 def _alpha(start_alpha, end_alpha, epochs, epoch, words_done, expected):
-    """The trainer's schedule: linear over all epochs in raw words (min(words/expected, 1) per epoch)."""
-    progress = (epoch + min(words_done / max(expected, 1), 1.0)) / max(epochs, 1)
-    return start_alpha - (start_alpha - end_alpha) * progress
+    """The trainer's schedule (``engine.alpha_schedule``) at ``words_done`` raw words of the epoch."""
+    return alpha_schedule(start_alpha, end_alpha, epochs, epoch, max(expected, 1))(words_done)
 
 
 def _corpus_patterns(corpus_file):
