@@ -30,6 +30,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPORA = "/work/shared/corpora"
 CONFIGS = ("1x2", "2x1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _report import _paired  # noqa: E402  (benchmarks/_report.py: mean and 95% interval of paired differences)
 
 
 class _TreePeak:
@@ -105,14 +107,21 @@ def run_one(args):
             out["startup_s"] = time.perf_counter() - t0
             cpu_started = _tree_cpu()      # worker processes started and imported
             t0 = time.perf_counter()
-            model = fd.train(args.corpus, client=client, round_bytes=args.round_bytes, **params)
+            model = fd.train(args.corpus, client=client, round_bytes=args.round_bytes,
+                             sync_rows=args.sync_rows, merge=args.merge, **params)
             out["train_s"] = time.perf_counter() - t0
             rounds = model.distributed_stats["rounds"]
             walls = [r["wall_seconds"] for r in rounds]
+            trains = [r for r in rounds if r["raw_words"]]            # rounds that trained
+            merges = [r for r in rounds if not r["raw_words"]]        # epoch-end merges of all rows
             out.update(
-                rounds=len(rounds), round_s=statistics.mean(walls),
-                round_words=statistics.mean(r["raw_words"] for r in rounds),
-                bytes_per_round=statistics.mean(r["bytes_in"] + r["bytes_out"] for r in rounds),
+                rounds=len(trains), round_s=statistics.mean(r["wall_seconds"] for r in trains),
+                round_words=statistics.mean(r["raw_words"] for r in trains),
+                bytes_per_round=statistics.mean(r["bytes_moved"] for r in trains),
+                sync_rows_per_round=statistics.mean(r["sync_rows"] for r in trains),
+                epoch_merges=len(merges),
+                bytes_per_epoch_merge=statistics.mean(r["bytes_moved"] for r in merges),
+                epoch_merge_s=statistics.mean(r["wall_seconds"] for r in merges),
                 merge_share=sum(r["merge_seconds"] for r in rounds) / max(sum(walls), 1e-9),
                 lost=len(model.distributed_stats["lost"]))
             cpu_before_close = _tree_cpu()   # the workers' CPU, read while they are alive
@@ -163,19 +172,25 @@ def summarise(results):
                              for k in keys}
             line = f"  {config}: " + ", ".join(f"{k} {means[config][k]:.4g}" for k in keys)
             if config == "2x1":
-                line += (f", round {statistics.mean(r['round_s'] for r in runs):.2f} s / "
-                         f"{statistics.mean(r['round_words'] for r in runs):,.0f} words, "
-                         f"{statistics.mean(r['bytes_per_round'] for r in runs) / 1e6:.1f} MB per "
-                         f"round, merge {100 * statistics.mean(r['merge_share'] for r in runs):.1f}% "
-                         f"of wall, start-up {statistics.mean(r['startup_s'] for r in runs):.1f} s")
+                mean = lambda k: statistics.mean(r[k] for r in runs)   # noqa: E731
+                line += (f"\n       rounds: {mean('round_s'):.2f} s / {mean('round_words'):,.0f} "
+                         f"words each, {mean('sync_rows_per_round'):,.0f} rows merged on average, "
+                         f"{mean('bytes_per_round') / 1e6:.1f} MB moved per round; epoch-end merge of "
+                         f"every row {mean('bytes_per_epoch_merge') / 1e6:.1f} MB in "
+                         f"{mean('epoch_merge_s'):.2f} s; merging {100 * mean('merge_share'):.1f}% of "
+                         f"wall; cluster start-up {mean('startup_s'):.1f} s")
             lines.append(line)
         if len(means) == 2:
             a, b = means["1x2"], means["2x1"]
+            ours = [r for r in results if r["sg"] == sg and r["config"] == "2x1"]
+            theirs = [r for r in results if r["sg"] == sg and r["config"] == "1x2"]
             lines.append(f"  2x1 / 1x2 words/s: {b['words_per_s'] / a['words_per_s']:.1%} (target >= 85%)")
-            lines.append(f"  WordSim-353 difference: {b['wordsim_spearman'] - a['wordsim_spearman']:+.4f} "
-                         f"(target within 0.02)")
-            lines.append(f"  analogy difference: {100 * (b['analogy_acc'] - a['analogy_acc']):+.2f} "
-                         f"points (target within 1)")
+            for field, name, scale, target in (("wordsim_spearman", "WordSim-353 Spearman", 1, "0.02"),
+                                               ("analogy_acc", "analogy points", 100, "1")):
+                diff, half, n = _paired(ours, theirs, field)
+                if diff is not None:
+                    ci = "" if half is None else f" +- {scale * half:.4f} (95%, paired over {n} seeds)"
+                    lines.append(f"  2x1 - 1x2 {name}: {scale * diff:+.4f}{ci} (target within {target})")
     return "\n".join(lines)
 
 
@@ -192,14 +207,16 @@ def main():
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--round-bytes", type=int, default=None, help="default: distributed.ROUND_BYTES")
+    ap.add_argument("--sync-rows", type=int, default=None, help="default: distributed.SYNC_ROWS")
+    ap.add_argument("--merge", default="sum", help="the merge rule (distributed.MERGE_RULES)")
     ap.add_argument("--out", help="write OUT.json (all runs) and OUT.txt (summary)")
     ap.add_argument("--one", choices=CONFIGS, help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.round_bytes is None:
-        sys.path.insert(0, ROOT)
-        from fastw2v.distributed import ROUND_BYTES
-        args.round_bytes = ROUND_BYTES
+    sys.path.insert(0, ROOT)
+    from fastw2v.distributed import ROUND_BYTES, SYNC_ROWS
+    args.round_bytes = ROUND_BYTES if args.round_bytes is None else args.round_bytes
+    args.sync_rows = SYNC_ROWS if args.sync_rows is None else args.sync_rows
     if args.one:
         args.sg = args.sg[0]
         return run_one(args)
@@ -217,7 +234,8 @@ def main():
                            "--sg", str(sg), "--corpus", corpus, "--wordsim", args.wordsim,
                            "--questions", args.questions, "--epochs", str(args.epochs),
                            "--vector-size", str(args.vector_size), "--window", str(args.window),
-                           "--min-count", str(args.min_count), "--round-bytes", str(args.round_bytes)]
+                           "--min-count", str(args.min_count), "--round-bytes", str(args.round_bytes),
+                           "--sync-rows", str(args.sync_rows), "--merge", args.merge]
                     load = os.getloadavg()[0]
                     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
@@ -230,7 +248,7 @@ def main():
                     print(json.dumps(result), flush=True)
         summary = (f"distributed_check: corpus {args.corpus}"
                    f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
-                   f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes}, "
+                   f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes}, sync_rows {args.sync_rows}, merge {args.merge}, "
                    f"{os.cpu_count()} CPUs" + summarise(results))
         print(summary)
         if args.out:

@@ -6,17 +6,20 @@ Design, in one paragraph: every Dask worker process holds a *replica*, an ordina
 from the driver's freshly initialised model (same vocabulary, same initial weights). Training runs
 in *rounds*: each replica trains the next ``round_bytes`` of its share of the corpus with the
 ordinary trainer (``Word2Vec.train(corpus_file=...)`` on that slice, its ``threads`` threads, its
-kernels), then the replicas are merged: every row that one or more replicas changed in the round
-becomes the mean of their values (rows nobody changed stay as they are), and every replica takes
-the merged rows, so all replicas are equal again. The learning rate follows one linear schedule
-over all workers' words (every replica sweeps the same alpha range in a round, as the threads of
-one process do at the same moment). Deltas go from worker to worker as Dask task results; the
-client only submits tasks and reads a few numbers per round, plus the full model at each
-checkpoint and at the end.
+kernels), then the replicas merge the most frequently updated rows (``hot_rows``: ``sync_rows``
+and more, doubling with the trailing zeros of the round number, as pWord2Vec does) and, at each
+epoch's end, every row: a row one or more replicas changed since it was last merged becomes its
+last merged value plus their changes (``merge="sum"``) or their mean (``"mean"``); every worker
+computes the same merge from the same deltas, so the replicas are equal on every merged row. The
+learning rate follows one linear schedule over all workers' words (every replica sweeps the same
+alpha range in a round, as the threads of one process do at the same moment). Deltas go from
+worker to worker as Dask task results; the client only submits tasks and reads a few numbers per
+round, plus the full model at each checkpoint and at the end.
 
-Faults: a worker that dies (SIGKILL, lost machine) loses the round it was training; the part of
-the corpus it had not committed is trained by another worker, a restarted worker is seeded from a
-live replica, and every part of the corpus is trained once per epoch. With ``checkpoint=PATH`` the
+Faults: a worker that dies (SIGKILL, lost machine) loses what it trained since its rows were last
+merged; that part of the corpus (its round, and its earlier chunks of the epoch whose rows were not
+all merged yet) is trained again by another worker, a restarted worker is seeded from a live
+replica's merged state, and every part of the corpus is in the model once per epoch. With ``checkpoint=PATH`` the
 model is saved at each epoch end; ``train(..., resume=PATH)`` continues from it.
 """
 import glob
@@ -47,10 +50,12 @@ from .model import Word2Vec
 
 logger = logging.getLogger(__name__)
 
-#: Corpus bytes (decompressed) each worker trains per round at most: ~700k words of English text,
-#: ~1-2 s of one thread at vector_size 100. The corpus is cut into shares of at most this size, a
-#: multiple of the number of workers in all, so that every round is about as long for everyone.
-ROUND_BYTES = 4 << 20
+#: Corpus bytes (decompressed) each worker trains per round at most: ~180k words of English text,
+#: ~0.1-0.3 s of one thread at vector_size 100. Shorter rounds keep the replicas closer (measured:
+#: 4 MiB rounds cost ~0.04 WordSim-353 against 1 MiB, benchmarks/distributed_check.py) and cost
+#: ~40 ms of task hand-offs each. The corpus is cut into shares of at most this size, a multiple of
+#: the number of workers in all, so that every round is about as long for everyone.
+ROUND_BYTES = 1 << 20
 #: Counting ranges per worker at most (each at least VOCAB_RANGE_BYTES).
 SHARES_PER_WORKER = 4
 #: A plain file is counted in byte ranges of at least this size (compressed files: one range each).
@@ -61,6 +66,13 @@ _READ_BYTES = 1 << 20
 _POLL_SECONDS = 0.05
 #: Rows compared per block when finding the rows a round changed (bounds the temporary memory).
 _COMPARE_ROWS = 1 << 14
+#: Rows of each matrix merged after every round, at least (pWord2Vec's scheme, Ji et al. 2016):
+#: round r (counted from 1 over the whole run) merges the SYNC_ROWS * 2**z most frequently updated
+#: rows, z the number of trailing zero bits of r, so rows up to SYNC_ROWS * 2**k are merged at least
+#: every 2**k rounds; every row is merged at each epoch's end. See hot_rows().
+SYNC_ROWS = 1024
+#: How the replicas' changes to a row are merged (merge_deltas).
+MERGE_RULES = ("sum", "mean")
 #: The weight matrices a round can change, by name (a replica's attribute path in _matrices).
 MATRICES = ("vectors", "syn1neg", "syn1")
 #: Per-replica random streams: replica slot s, generation g (0 at the start, +1 per reseed) trains
@@ -199,6 +211,25 @@ def merge_counts(first, second):
 
 # ============================================================ the merge rule
 
+def hot_rows(rnd, sync_rows, n_words):
+    """How many of each matrix's most frequently updated rows are merged after round ``rnd``
+    (0-based, counted over the whole run): ``sync_rows * 2**z``, z the trailing zero bits of
+    ``rnd + 1``, at most ``n_words``."""
+    r = rnd + 1
+    return min(n_words, sync_rows << ((r & -r).bit_length() - 1))
+
+
+def hot_slice(name, n_rows, n):
+    """The ``n`` most frequently updated rows of matrix ``name`` (of ``n_rows`` rows), a slice.
+
+    Words are sorted by descending count, so these are the first rows of ``vectors`` and
+    ``syn1neg``; ``syn1``'s inner node k is the k-th the Huffman tree created (the root is
+    ``n_rows - 2``, on every word's path), so its last rows.
+    """
+    n = min(n, n_rows)
+    return slice(n_rows - n, n_rows) if name == "syn1" else slice(0, n)
+
+
 def changed_rows(current, before):
     """int64 ids of the rows of ``current`` that differ from ``before`` (a row whose value did not
     change counts as not touched)."""
@@ -209,31 +240,53 @@ def changed_rows(current, before):
     return np.flatnonzero(mask)
 
 
-def merge_deltas(deltas):
+def merge_deltas(deltas, rule="mean", base=None):
     """The round's merged rows from the replicas' deltas.
 
     ``deltas``: list of ``{name: (rows, values)}`` (``rows`` unique int64 ids a replica changed,
     ``values`` float32 ``[len(rows), D]`` their values after its round). Returns ``{name: (rows,
-    values, touched)}``: every row some replica changed, its mean over the replicas that changed it
-    (summed in float64; a row changed by one replica keeps that replica's value exactly), and how
-    many did. Rows no replica changed are absent: they keep their value everywhere.
+    values, touched)}``: every row some replica changed, merged over the replicas that changed it,
+    and how many did. Rows no replica changed are absent: they keep their value everywhere.
+    ``rule`` (MERGE_RULES): "mean", the mean of their values; "sum", the row's last merged value
+    (``base[name]``, the matrices every replica shares for these rows) plus the sum of their
+    changes, as if their updates had been applied one after the other (what threads sharing one
+    model do). float32 arithmetic, in a fixed order (every worker computes the same bits); a row
+    changed by one replica keeps that replica's value exactly.
     """
+    if rule not in MERGE_RULES:
+        raise ValueError(f"merge must be one of {MERGE_RULES}, got {rule!r}")
     merged = {}
     names = {name for d in deltas for name in d}
     for name in MATRICES:
         if name not in names:
             continue
         parts = [d[name] for d in deltas if name in d]
-        dim = next(v.shape[1] for _, v in parts)
-        rows = np.unique(np.concatenate([r for r, _ in parts])) if parts else np.zeros(0, np.int64)
-        sums = np.zeros((len(rows), dim), dtype=np.float64)
+        if all(np.array_equal(r, parts[0][0]) for r, _ in parts[1:]):
+            rows = parts[0][0]          # the usual case at an epoch's end: every replica, every row
+            where = [slice(None)] * len(parts)
+        else:
+            rows = np.unique(np.concatenate([r for r, _ in parts]))
+            where = [np.searchsorted(rows, r) for r, _ in parts]
         touched = np.zeros(len(rows), dtype=np.int32)
-        for r, v in parts:
-            where = np.searchsorted(rows, r)
-            sums[where] += v        # r is unique within one delta, so no duplicate indices
-            touched[where] += 1
-        sums /= touched[:, None]
-        merged[name] = (rows, sums.astype(np.float32), touched)
+        # float32 in place: the matrices are large and fresh temporaries cost page faults
+        sums = np.zeros((len(rows), parts[0][1].shape[1]), dtype=np.float32)
+        for (r, v), at in zip(parts, where):
+            if isinstance(at, slice):
+                sums += v
+            else:
+                sums[at] += v           # r is unique within one delta, so no duplicate indices
+            touched[at] += 1
+        uniform = int(touched[0]) if len(rows) and (touched == touched[0]).all() else None
+        if rule == "mean":
+            sums /= (touched[:, None] if uniform is None else uniform)
+        elif uniform is None or uniform > 1:   # sum of (value - base) = sum of values - (touched - 1) * base
+            again = base[name][rows] if uniform is None or len(rows) < len(base[name]) else base[name]
+            if uniform is None:
+                sums -= (touched - 1).astype(np.float32)[:, None] * again
+            else:
+                for _ in range(uniform - 1):
+                    sums -= again
+        merged[name] = (rows, sums, touched)
     return merged
 
 
@@ -299,7 +352,9 @@ class _Replica:
         self.model = _model_from_bytes(blob, self.folder)
         self.model.seed = seed
         self.model._rng_states = None    # fresh per-replica streams (seeded from model.seed)
-        self.snapshots = {name: np.empty_like(m) for name, m in _matrices(self.model).items()}
+        # Each row's value when it was last merged (or the initial one): a round's delta is the
+        # rows that differ from it, so changes to rows outside a round's merge carry over.
+        self.base = {name: m.copy() for name, m in _matrices(self.model).items()}
 
     def reader_at(self, path, start, end):
         r = self.reader
@@ -366,10 +421,11 @@ def _task_init(run, blob, seed, applied):
     return _worker_address()
 
 
-def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes):
+def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, n_sync):
     """Train this replica's next chunk: the lines of ``spec = (path, start, end)`` from ``start``,
-    about ``round_bytes`` of them. Returns the delta (rows it changed and their values) and an info
-    dict. Idempotent per round: a second call for the same round returns the first result."""
+    about ``round_bytes`` of them (``spec`` None: train nothing). Returns the delta, the rows among
+    each matrix's ``n_sync`` hottest (hot_slice) that differ from their last merged value, with
+    their values, and an info dict. Idempotent per round: a second call returns the first result."""
     rep = _replica(run)
     with rep.lock:
         if rep.pending is not None and rep.pending[0] == rnd:
@@ -377,66 +433,80 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes):
         if rep.applied != rnd - 1:
             raise RuntimeError(f"replica on {_worker_address()} is at round {rep.applied}, "
                                f"asked to train round {rnd}")
-        path, start, end = spec
         began = time.perf_counter()
-        try:
-            reader = rep.reader_at(path, start, end)
-            first = reader.pos     # > start when start fell inside a line (the range before has it)
-            data = reader.read(round_bytes)
-        except Exception as exc:
-            raise WorkerError(f"worker {_worker_address()} reading {path!r} at byte {start}: "
-                              f"{type(exc).__name__}: {exc}") from exc
         model = rep.model
+        matrices = _matrices(model)
         raw = effective = 0
         loss = 0.0
+        info = {"addr": _worker_address(), "path": None, "bytes": 0, "raw_words": 0}
+        if spec is not None:
+            raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
+                                                      round_bytes)
         delta = {}
-        if data:
-            chunk = os.path.join(rep.folder, "round.txt")
-            with open(chunk, "wb") as f:
-                f.write(data)
-            matrices = _matrices(model)
-            for name, m in matrices.items():
-                np.copyto(rep.snapshots[name], m)
-            effective, raw = model.train(corpus_file=chunk, total_words=max(1, int(est_words)),
-                                         epochs=1, start_alpha=start_alpha, end_alpha=end_alpha,
-                                         compute_loss=model.compute_loss)
-            loss = model.get_latest_training_loss()
-            for name, m in matrices.items():
-                rows = changed_rows(m, rep.snapshots[name])
-                delta[name] = (rows, m[rows])
-        info = {"addr": _worker_address(), "path": path, "start": start, "first": first,
-                "stop": reader.pos,
-                "end": end, "done": reader.done, "bytes": len(data), "raw_words": raw,
-                "effective_words": effective, "loss": loss, "delta_bytes": _nbytes(delta),
-                "train_seconds": time.perf_counter() - began}
+        for name, m in matrices.items():
+            hot = hot_slice(name, len(m), n_sync)
+            rows = changed_rows(m[hot], rep.base[name][hot]) + hot.start
+            delta[name] = (rows, m[rows])
+        info.update(effective_words=effective, loss=loss, delta_bytes=_nbytes(delta),
+                    train_seconds=time.perf_counter() - began, finished_at=time.time())
         result = (delta, info)
         rep.pending = (rnd, result)
         return result
 
 
-def _task_merge(*results):
+def _train_chunk(rep, spec, start_alpha, end_alpha, est_words, round_bytes):
+    """Train ``rep``'s model on its next chunk of ``spec``; returns raw and effective words, the
+    loss and the chunk's info (where it starts and stops)."""
+    path, start, end = spec
+    try:
+        reader = rep.reader_at(path, start, end)
+        first = reader.pos     # > start when start fell inside a line (the range before has it)
+        data = reader.read(round_bytes)
+    except Exception as exc:
+        raise WorkerError(f"worker {_worker_address()} reading {path!r} at byte {start}: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    model = rep.model
+    raw = effective = 0
+    loss = 0.0
+    if data:
+        chunk = os.path.join(rep.folder, "round.txt")
+        with open(chunk, "wb") as f:
+            f.write(data)
+        model.min_alpha_yet_reached = start_alpha   # the driver owns the schedule: no warning
+        effective, raw = model.train(corpus_file=chunk, total_words=max(1, int(est_words)),
+                                     epochs=1, start_alpha=start_alpha, end_alpha=end_alpha,
+                                     compute_loss=model.compute_loss)
+        loss = model.get_latest_training_loss()
+    info = {"addr": _worker_address(), "path": path, "start": start, "first": first,
+            "stop": reader.pos, "end": end, "done": reader.done, "bytes": len(data),
+            "raw_words": raw}
+    return raw, effective, loss, info
+
+
+def _task_merge_apply(run, rnd, rule, *results):
+    """Merge round ``rnd``'s results (every contributor's, in the same order on every worker) into
+    this worker's replica. Each worker computes the same merge from the same deltas and the same
+    last merged values, so all replicas stay equal, bit for bit, with one hand-off per round (each
+    worker fetches the others' deltas). Idempotent per round."""
     began = time.perf_counter()
-    merged = merge_deltas([delta for delta, _ in results])
-    rows_values = {name: (rows, values) for name, (rows, values, _) in merged.items()}
-    return {"rows": rows_values, "infos": [info for _, info in results],
-            "bytes_in": sum(info["delta_bytes"] for _, info in results),
-            "bytes_out": _nbytes(rows_values), "merge_seconds": time.perf_counter() - began}
-
-
-def _task_apply(run, rnd, merged):
     rep = _replica(run)
+    infos = [info for _, info in results]
     with rep.lock:
-        if rep.applied == rnd:
-            return {"applied": rnd}
-        matrices = _matrices(rep.model)
-        for name, (rows, values) in merged["rows"].items():
-            matrices[name][rows] = values
-        rep.model.wv.invalidate_norms()
-        rep.applied = rnd
-        rep.applied_info = merged["infos"]
-        rep.pending = None
-        return {"applied": rnd, "infos": merged["infos"], "bytes_in": merged["bytes_in"],
-                "bytes_out": merged["bytes_out"], "merge_seconds": merged["merge_seconds"]}
+        if rep.applied != rnd:
+            merged = merge_deltas([delta for delta, _ in results], rule, rep.base)
+            matrices = _matrices(rep.model)
+            for name, (rows, values, _) in merged.items():
+                matrices[name][rows] = values
+                rep.base[name][rows] = values
+            rep.model.wv.invalidate_norms()
+            rep.applied = rnd
+            rep.applied_info = infos
+            rep.pending = None
+    here = _worker_address()
+    return {"applied": rnd, "infos": infos,
+            "delta_bytes": sum(info["delta_bytes"] for info in infos),
+            "fetched_bytes": sum(info["delta_bytes"] for info in infos if info["addr"] != here),
+            "merge_seconds": time.perf_counter() - began, "finished_at": time.time()}
 
 
 def _task_status(run):
@@ -446,9 +516,19 @@ def _task_status(run):
 
 
 def _task_export(run):
+    """The replica's model with every row at its last merged value (the state all replicas share;
+    after an epoch's end, the model itself)."""
     rep = _replica(run)
     with rep.lock:
-        return _model_to_bytes(rep.model, rep.folder)
+        matrices = _matrices(rep.model)
+        own = {name: m.copy() for name, m in matrices.items()}
+        try:
+            for name, m in matrices.items():
+                np.copyto(m, rep.base[name])
+            return _model_to_bytes(rep.model, rep.folder)
+        finally:
+            for name, m in matrices.items():
+                np.copyto(m, own[name])
 
 
 def _task_drop(run):
@@ -486,11 +566,14 @@ def _corpus_patterns(corpus_file):
     return out
 
 
-def _check_params(params, processes, threads, round_bytes):
+def _check_params(params, processes, threads, round_bytes, sync_rows, merge):
+    if merge not in MERGE_RULES:
+        raise ValueError(f"merge must be one of {MERGE_RULES}, got {merge!r}")
     for name, why in _REJECTED.items():
         if name in params:
             raise TypeError(f"distributed.train: {name} is not accepted here: {why}")
-    for name, value in (("processes", processes), ("threads", threads), ("round_bytes", round_bytes)):
+    for name, value in (("processes", processes), ("threads", threads), ("round_bytes", round_bytes),
+                        ("sync_rows", sync_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     trim_rule = params.get("trim_rule")
@@ -507,25 +590,52 @@ class _Share:
 
 class _EpochWork:
     """Which worker trains which share: shares dealt round-robin, rotated by one worker per epoch;
-    a worker without work takes an unstarted share from the longest queue (or an orphaned one)."""
+    a worker without work takes an unstarted share from the longest queue (or an orphaned one).
+
+    A chunk a worker trained is *provisional* until every row it changed has been merged (the
+    epoch-end merge of all rows, or a round that merged them all): a replica lost before then takes
+    the changes to its unmerged rows with it, so its provisional chunks go back to be trained again.
+    """
 
     def __init__(self, shares, addrs, epoch):
         self.current = {a: None for a in addrs}
         self.queues = {a: [] for a in addrs}
         self.orphans = []
-        self.chunks = []            # committed (path, start, stop)
+        self.chunks = []            # committed (path, first, stop), provisional ones included
+        self.provisional = {a: [] for a in addrs}   # addr -> [(chunk, raw words, loss)]
+        self.words = 0              # raw words of the committed chunks
+        self.loss = 0.0             # and their training loss
         for i, (path, start, end) in enumerate(shares):
             self.queues[addrs[(i + epoch) % len(addrs)]].append(_Share(path, start, end))
 
     def add_worker(self, addr):
         self.current.setdefault(addr, None)
         self.queues.setdefault(addr, [])
+        self.provisional.setdefault(addr, [])
 
     def drop_worker(self, addr):
+        """``addr`` left: its shares and provisional chunks go to the others."""
         share = self.current.pop(addr, None)
         if share is not None:
             self.orphans.append(share)
         self.orphans.extend(self.queues.pop(addr, []))
+        self.retract(addr)
+        self.provisional.pop(addr, None)
+
+    def retract(self, addr):
+        """``addr``'s replica lost its unmerged rows: its provisional chunks are to be trained again."""
+        for chunk, words, loss in self.provisional.get(addr, []):
+            self.chunks.remove(chunk)
+            self.words -= words
+            self.loss -= loss
+            path, first, stop = chunk
+            self.orphans.append(_Share(path, first, stop))
+        self.provisional[addr] = []
+
+    def settle(self):
+        """Every row has been merged: no chunk is provisional any more."""
+        for chunks in self.provisional.values():
+            chunks.clear()
 
     def _next(self, addr):
         if self.queues[addr]:
@@ -548,20 +658,21 @@ class _EpochWork:
         return out
 
     def commit(self, info):
+        """A merged round's chunk (nothing when the worker that trained it is gone: its share, this
+        chunk included, is trained again)."""
         for addr, share in self.current.items():
             if share is not None and share.path == info["path"] and share.cursor == info["start"]:
                 break
         else:
-            # the worker died after its round was merged: find its share among the orphans
-            share = next(s for s in self.orphans if s.path == info["path"] and s.cursor == info["start"])
-            addr = None
-        self.chunks.append((info["path"], info["first"], info["stop"]))
+            return
+        chunk = (info["path"], info["first"], info["stop"])
+        self.chunks.append(chunk)
+        self.words += info["raw_words"]
+        self.loss += info["loss"]
+        self.provisional[addr].append((chunk, info["raw_words"], info["loss"]))
         share.cursor = info["stop"]
         if info["done"]:
-            if addr is not None:
-                self.current[addr] = None
-            else:
-                self.orphans.remove(share)
+            self.current[addr] = None
 
     def finished(self):
         return (not self.orphans and all(s is None for s in self.current.values())
@@ -569,10 +680,11 @@ class _EpochWork:
 
 
 class _Driver:
-    def __init__(self, client, run, round_bytes):
+    def __init__(self, client, run, round_bytes, merge):
         self.client = client
         self.run = run
         self.round_bytes = round_bytes
+        self.merge = merge
         self.slots = {}          # worker address -> slot number (its replica)
         self.generation = 0
         self.lost = []           # (round, worker address) of every worker lost
@@ -702,44 +814,42 @@ class _Driver:
 
     # -------------------------------------------------------------- one round
 
-    def round(self, rnd, assignments, a0, a1, est, work):
-        """Train, merge, apply; returns the infos of the chunks the merge committed."""
+    def round(self, rnd, assignments, a0, a1, est, work, n_sync):
+        """Train (``assignments``: addr -> share spec, or None to train nothing), merge each
+        matrix's ``n_sync`` hottest rows, apply. Returns the infos of the chunks the merge holds,
+        the round's figures, and the workers whose replicas were reset from another's (their
+        unmerged rows are gone)."""
         t0 = time.perf_counter()
-        futures = {a: self.submit(_task_train, self.run, rnd, spec, a0, a1, est[a], self.round_bytes,
-                                  addr=a, name=f"train-r{rnd}") for a, spec in assignments.items()}
+        futures = {a: self.submit(_task_train, self.run, rnd, spec, a0, a1, est.get(a, 0),
+                                  self.round_bytes, n_sync, addr=a, name=f"train-r{rnd}")
+                   for a, spec in assignments.items()}
         if self.on_round is not None:   # tests: e.g. kill a worker while it trains
             self.on_round(rnd, "train", None)
-        _, dead = self.wait(futures)
-        self.lose(dead, rnd, work)
-        contributors = {a: f for a, f in futures.items() if a not in dead}
-        t1 = time.perf_counter()
+        # The merges are submitted at once: Dask starts them when the training tasks finish, with no
+        # round trip through the client in between. A contributor lost on the way cancels them.
+        contributors = futures
         while True:
             if not contributors:
-                return [], {"train_seconds": t1 - t0, "merge_seconds": 0.0, "bytes_in": 0,
-                            "bytes_out": 0, "receivers": 0}
-            merger = next(iter(contributors))
-            merged = self.submit(_task_merge, *contributors.values(), addr=merger,
-                                 name=f"merge-r{rnd}")
-            if self.on_round is not None:
-                self.on_round(rnd, "merge", merger)
-            _, dead = self.wait({merger: merged}, critical=contributors)
-            if dead:
-                self.lose(dead, rnd, work)
-                contributors = {a: f for a, f in contributors.items() if a not in dead}
-                continue
+                return [], {"train_seconds": time.perf_counter() - t0, "merge_seconds": 0.0,
+                            "delta_bytes": 0, "bytes_moved": 0, "receivers": 0}, []
             receivers = list(self.slots)
-            applies = {a: self.submit(_task_apply, self.run, rnd, merged, addr=a,
-                                      name=f"apply-r{rnd}") for a in receivers}
-            if self.on_round is not None:
-                self.on_round(rnd, "apply", merger)
-            finished, dead = self.wait(applies, critical=[merger])
+            results = [contributors[a] for a in sorted(contributors)]
+            applies = {a: self.submit(_task_merge_apply, self.run, rnd, self.merge, *results, addr=a,
+                                      name=f"merge-r{rnd}") for a in receivers}
+            if self.on_round is not None:   # tests: kill a worker while the deltas are handed out
+                self.on_round(rnd, "merge", sorted(contributors)[0])
+            finished, dead = self.wait(applies, critical=contributors)
             if not dead:
-                out = next(iter(finished.values())).result()
-                return out["infos"], {"train_seconds": t1 - t0,
-                                      "merge_seconds": time.perf_counter() - t1,
-                                      "bytes_in": out["bytes_in"],
-                                      "bytes_out": out["bytes_out"] * len(receivers),
-                                      "receivers": len(receivers)}
+                outs = [f.result() for f in finished.values()]
+                wall = time.perf_counter() - t0
+                # from the last training task's end to the last merge's (the workers' clocks)
+                merge_seconds = min(wall, max(0.0, max(o["finished_at"] for o in outs)
+                                              - max(i["finished_at"] for i in outs[0]["infos"])))
+                return outs[0]["infos"], {"train_seconds": wall - merge_seconds,
+                                          "merge_seconds": merge_seconds,
+                                          "delta_bytes": outs[0]["delta_bytes"],
+                                          "bytes_moved": sum(o["fetched_bytes"] for o in outs),
+                                          "receivers": len(receivers)}, []
             # A worker died while the merge was being handed out: find out who holds it.
             self.lose(dead, rnd, work)
             status = {a: self.submit(_task_status, self.run, addr=a, name="status")
@@ -756,13 +866,13 @@ class _Driver:
                     _, dead = self.resync(holders[0], others, rnd)
                     self.lose(dead, rnd, work)
                 return status[holders[0]]["infos"], {
-                    "train_seconds": t1 - t0, "merge_seconds": time.perf_counter() - t1,
-                    "bytes_in": 0, "bytes_out": 0, "receivers": len(self.slots)}
+                    "train_seconds": time.perf_counter() - t0, "merge_seconds": 0.0,
+                    "delta_bytes": 0, "bytes_moved": 0, "receivers": len(self.slots)}, others
             contributors = {a: f for a, f in contributors.items() if a in self.slots}
 
 
 def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, resume=None,
-          round_bytes=ROUND_BYTES, _on_round=None, **params):
+          round_bytes=ROUND_BYTES, sync_rows=SYNC_ROWS, merge="sum", _on_round=None, **params):
     """Train a ``Word2Vec`` on Dask workers; returns an ordinary ``Word2Vec``.
 
     ``corpus_file``: a path, a glob or a list of them (plain, .gz, .bz2; one sentence per line),
@@ -774,13 +884,15 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     ``workers``, ``callbacks``, ``max_vocab_size`` and ``sentences`` are refused, see _REJECTED).
     ``checkpoint``: path saved (native format, atomically) at the end of every epoch.
     ``resume``: a checkpoint to continue from (its parameters apply; ``params`` given must agree).
-    ``round_bytes``: corpus bytes each worker trains between merges.
+    ``round_bytes``: corpus bytes each worker trains between merges. ``sync_rows``: rows of each
+    matrix merged after every round, at least (the most frequent; see hot_rows); every row is
+    merged at each epoch's end.
 
     The vocabulary equals ``Word2Vec.build_vocab(corpus_file=...)`` on the concatenated files.
     After training, ``model.distributed_stats`` holds per-round figures (words, bytes moved, merge
     time) and the workers lost.
     """
-    model, trim_rule = _check_params(params, processes, threads, round_bytes)
+    model, trim_rule = _check_params(params, processes, threads, round_bytes, sync_rows, merge)
     patterns = _corpus_patterns(corpus_file)
     resumed = None
     if resume is not None:
@@ -800,10 +912,10 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         client = Client(own_cluster)
     run = uuid.uuid4().hex[:12]
-    driver = _Driver(client, run, round_bytes)
+    driver = _Driver(client, run, round_bytes, merge)
     driver.on_round = _on_round
     try:
-        return _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint)
+        return _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows)
     finally:
         try:
             addrs = list(client.nthreads())
@@ -880,8 +992,7 @@ def _plain_size(path):
     return None
 
 
-def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
-    client = driver.client
+def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows):
     began = time.perf_counter()
     paths, workers = _preflight(driver, patterns)
     # The driver sees the same files in a LocalCluster; elsewhere sizes come from the count pass.
@@ -906,6 +1017,7 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
         driver.start_replicas(blob, workers, applied=-1)
         del blob
         expected = model.corpus_total_words
+        n_words = len(model.wv)
         total_bytes = max(1, sum(sizes))
         words_per_byte = expected / total_bytes
         # A share is one round of one worker; idle workers take unstarted shares from busy ones.
@@ -922,32 +1034,25 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
         start_alpha, end_alpha = model.alpha, model.min_alpha
         for epoch in range(first_epoch, model.epochs):
             work = _EpochWork(shares, sorted(driver.slots), epoch)
-            done_words = 0
-            epoch_loss = 0.0
             epoch_began = time.perf_counter()
-            while not work.finished():
-                driver.adopt_new_workers(rnd - 1, work)
-                assignments = work.assign()
-                est = {a: min(driver.round_bytes, (math.inf if end is None else end) - start)
-                       * words_per_byte for a, (_, start, end) in assignments.items()}
-                a0 = _alpha(start_alpha, end_alpha, model.epochs, epoch, done_words, expected)
-                a1 = _alpha(start_alpha, end_alpha, model.epochs, epoch,
-                            done_words + sum(est.values()), expected)
-                infos, figures = driver.round(rnd, assignments, a0, a1, est, work)
-                for info in infos:
-                    work.commit(info)
-                    done_words += info["raw_words"]
-                    epoch_loss += info["loss"]
-                wall = figures["train_seconds"] + figures["merge_seconds"]
-                figures.update(round=rnd, epoch=epoch, workers=len(infos), alpha=(a0, a1),
-                               raw_words=sum(i["raw_words"] for i in infos), wall_seconds=wall,
-                               merge_share=figures["merge_seconds"] / max(wall, 1e-9))
-                driver.rounds.append(figures)
-                logger.info("round %i (epoch %i): %i workers, %i words, alpha %.5f-%.5f, %.2f MB to "
-                            "the merge, %.2f MB back, merge %.0f%% of %.2f s", rnd, epoch + 1,
-                            len(infos), figures["raw_words"], a0, a1, figures["bytes_in"] / 1e6,
-                            figures["bytes_out"] / 1e6, 100 * figures["merge_share"], wall)
-                rnd += 1
+            while True:
+                while not work.finished():
+                    driver.adopt_new_workers(rnd - 1, work)
+                    assignments = work.assign()
+                    est = {a: min(driver.round_bytes, (math.inf if end is None else end) - start)
+                           * words_per_byte for a, (_, start, end) in assignments.items()}
+                    a0 = _alpha(start_alpha, end_alpha, model.epochs, epoch, work.words, expected)
+                    a1 = _alpha(start_alpha, end_alpha, model.epochs, epoch,
+                                work.words + sum(est.values()), expected)
+                    rnd = _round(driver, work, rnd, epoch, assignments, (a0, a1), est,
+                                 hot_rows(rnd, sync_rows, n_words), n_words)
+                # The epoch's end: every row that changed since it was last merged is merged now.
+                a_end = _alpha(start_alpha, end_alpha, model.epochs, epoch, work.words, expected)
+                rnd = _round(driver, work, rnd, epoch, dict.fromkeys(driver.slots), (a_end, a_end),
+                             {}, n_words, n_words)
+                if work.finished():        # (else a worker was lost: its chunks are trained again)
+                    break
+            done_words, epoch_loss = work.words, work.loss
             loss_history.append(epoch_loss)
             epoch_stats.append({"epoch": epoch, "raw_words": done_words, "chunks": work.chunks,
                                 "seconds": time.perf_counter() - epoch_began})
@@ -964,6 +1069,30 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint):
         return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _round(driver, work, rnd, epoch, assignments, alpha, est, n_sync, n_words):
+    """One round (train or merge-only), its chunks committed and its figures recorded; returns the
+    next round's number."""
+    infos, figures, reset = driver.round(rnd, assignments, alpha[0], alpha[1], est, work, n_sync)
+    trained = [info for info in infos if info["path"] is not None]
+    for info in trained:
+        work.commit(info)
+    for addr in reset:
+        work.retract(addr)
+    if n_sync >= n_words:
+        work.settle()
+    wall = figures["train_seconds"] + figures["merge_seconds"]
+    figures.update(round=rnd, epoch=epoch, workers=len(trained), alpha=alpha, sync_rows=n_sync,
+                   raw_words=sum(i["raw_words"] for i in trained), wall_seconds=wall,
+                   merge_share=figures["merge_seconds"] / max(wall, 1e-9))
+    driver.rounds.append(figures)
+    logger.info("round %i (epoch %i): %i workers, %i words, alpha %.5f-%.5f, %i rows merged, "
+                "%.2f MB of changed rows, %.2f MB moved, merge %.0f%% of %.2f s", rnd, epoch + 1,
+                len(trained), figures["raw_words"], alpha[0], alpha[1], n_sync,
+                figures["delta_bytes"] / 1e6, figures["bytes_moved"] / 1e6,
+                100 * figures["merge_share"], wall)
+    return rnd + 1
 
 
 def _finished_model(driver, folder, seed, loss_history, epochs_done, base, began):

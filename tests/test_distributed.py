@@ -62,7 +62,8 @@ def planted(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(client, planted):
     path, _ = planted
-    return fd.train(path, client=client, round_bytes=8000, compute_loss=True, **PARAMS)
+    # sync_rows=4: rounds merge only a few of the ~100 rows, the epoch's end merges the rest
+    return fd.train(path, client=client, round_bytes=8000, sync_rows=4, compute_loss=True, **PARAMS)
 
 
 # ------------------------------------------------------------------ packaging and validation
@@ -88,6 +89,10 @@ def test_params_are_validated_before_any_cluster_starts(monkeypatch, planted):
         fd.train(planted[0], processes=0)
     with pytest.raises(ValueError, match="empty list"):
         fd.train([])
+    with pytest.raises(ValueError, match="sync_rows"):
+        fd.train(planted[0], sync_rows=0)
+    with pytest.raises(ValueError, match="merge must be one of"):
+        fd.train(planted[0], merge="median")
 
 
 def test_unreadable_path_names_worker_and_path(client, planted, tmp_path):
@@ -184,8 +189,33 @@ def test_merge_rule_touched_untouched_counts():
     a, b, c = (d["vectors"][1] for d in deltas)
     assert np.array_equal(values[0], a[0])                    # one replica: its value exactly
     assert np.array_equal(values[2], b[1])
-    np.testing.assert_allclose(values[1], (a[1] + b[0] + c[0]) / 3, rtol=1e-6)
-    np.testing.assert_allclose(values[3], (a[2] + c[1]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(values[1], (a[1] + b[0] + c[0]) / 3, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(values[3], (a[2] + c[1]) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_sum_rule_adds_the_changes_to_the_last_merged_value():
+    rng = np.random.default_rng(2)
+    base = {"vectors": rng.standard_normal((6, 4)).astype(np.float32)}
+    a_rows, b_rows = np.array([0, 2, 5]), np.array([2, 3])
+    deltas = [{"vectors": (r, rng.standard_normal((len(r), 4)).astype(np.float32))}
+              for r in (a_rows, b_rows)]
+    rows, values, touched = fd.merge_deltas(deltas, "sum", base)["vectors"]
+    assert rows.tolist() == [0, 2, 3, 5] and touched.tolist() == [1, 2, 1, 1]
+    a, b = deltas[0]["vectors"][1], deltas[1]["vectors"][1]
+    assert np.array_equal(values[0], a[0]) and np.array_equal(values[2], b[1])   # one replica
+    b2 = base["vectors"][2].astype(np.float64)
+    np.testing.assert_allclose(values[1], b2 + (a[1] - b2) + (b[0] - b2), rtol=1e-5, atol=1e-6)  # both changes
+    every = np.arange(6)                        # every replica changed every row: the fast path
+    full = [{"vectors": (every, rng.standard_normal((6, 4)).astype(np.float32))} for _ in range(3)]
+    rows, values, touched = fd.merge_deltas(full, "sum", base)["vectors"]
+    want = sum(d["vectors"][1].astype(np.float64) for d in full) - 2 * base["vectors"]
+    assert touched.tolist() == [3] * 6
+    np.testing.assert_allclose(values, want, rtol=1e-5, atol=1e-6)
+    rows, values, _ = fd.merge_deltas(full, "mean", base)["vectors"]
+    np.testing.assert_allclose(values, sum(d["vectors"][1].astype(np.float64) for d in full) / 3,
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="merge must be one of"):
+        fd.merge_deltas(deltas, "median", base)
 
 
 def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
@@ -205,13 +235,13 @@ def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
     results = []
     for run, seed, spec in (("ra", 11, (path, 0, cut)), ("rb", 12, (path, cut, end))):
         fd._task_init(run, blob, seed, -1)
-        results.append(fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20))
-        assert fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20) is results[-1]  # idempotent
+        results.append(fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20, len(model.wv)))
+        assert fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20, len(model.wv)) is results[-1]  # idempotent
     try:
         trained = [fd._matrices(fd._REPLICAS[r].model) for r in ("ra", "rb")]
-        merged = fd._task_merge(*results)
         for run in ("ra", "rb"):
-            fd._task_apply(run, 0, merged)
+            merged = fd._task_merge_apply(run, 0, "mean", *results)
+            assert fd._task_merge_apply(run, 0, "mean", *results)["applied"] == 0   # idempotent
         after = [fd._matrices(fd._REPLICAS[r].model) for r in ("ra", "rb")]
         for name in before:
             assert np.array_equal(after[0][name], after[1][name])
@@ -224,7 +254,7 @@ def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
                 if row in ta and row in tb:
                     mean = (results[0][0][name][1][sorted(ta).index(row)].astype(np.float64)
                             + results[1][0][name][1][sorted(tb).index(row)]) / 2
-                    np.testing.assert_allclose(got, mean, rtol=1e-6)
+                    np.testing.assert_allclose(got, mean, rtol=1e-5, atol=1e-6)
                     cases["both"] += 1
                 elif row in ta or row in tb:
                     value = results[0 if row in ta else 1][0][name][1][sorted(ta if row in ta else tb).index(row)]
@@ -240,6 +270,63 @@ def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
         fd._task_drop("ra")
         fd._task_drop("rb")
     del trained
+
+
+def test_hot_rows_double_with_each_trailing_zero():
+    assert [fd.hot_rows(r, 4, 1000) for r in range(8)] == [4, 8, 4, 16, 4, 8, 4, 32]
+    assert fd.hot_rows(1023, 4, 1000) == 1000                 # capped at the vocabulary
+    assert fd.hot_slice("vectors", 10, 3) == slice(0, 3)      # words: most frequent first
+    assert fd.hot_slice("syn1neg", 10, 3) == slice(0, 3)
+    assert fd.hot_slice("syn1", 10, 3) == slice(7, 10)        # inner nodes: root (8) near the end
+    assert fd.hot_slice("vectors", 10, 30) == slice(0, 10)
+
+
+def test_partial_round_then_epoch_merge(planted, tmp_path):
+    """Round 0 merges the 4 hottest rows only: the replicas agree there and keep their own values
+    elsewhere; a merge-only round of every row then applies the rule to all the changes since."""
+    path, _ = planted
+    model = Word2Vec(**dict(PARAMS, workers=1))
+    model.build_vocab(corpus_file=path)
+    blob = fd._model_to_bytes(model, str(tmp_path))
+    before = {name: m.copy() for name, m in fd._matrices(model).items()}
+    size = os.path.getsize(path)
+    specs = {"pa": (path, 0, size // 2), "pb": (path, size // 2, None)}
+    try:
+        first = []
+        for seed, (run, spec) in enumerate(specs.items()):
+            fd._task_init(run, blob, 20 + seed, -1)
+            first.append(fd._task_train(run, 0, spec, 0.025, 0.02, 3000, 1 << 20, 4))
+        for delta, _ in first:
+            assert all(set(rows.tolist()) <= set(range(4)) for rows, _ in delta.values())
+        for run in specs:
+            fd._task_merge_apply(run, 0, "mean", *first)
+        reps = [fd._matrices(fd._REPLICAS[r].model) for r in specs]
+        assert np.array_equal(reps[0]["vectors"][:4], reps[1]["vectors"][:4])
+        assert not np.array_equal(reps[0]["vectors"][4:], reps[1]["vectors"][4:])
+        local = [{name: m.copy() for name, m in r.items()} for r in reps]
+        second = [fd._task_train(run, 1, None, 0.02, 0.02, 0, 1 << 20, len(model.wv))
+                  for run in specs]
+        assert all(info["raw_words"] == 0 and info["path"] is None for _, info in second)
+        for run in specs:
+            fd._task_merge_apply(run, 1, "mean", *second)
+        for name in before:
+            a, b = (fd._matrices(fd._REPLICAS[r].model)[name] for r in specs)
+            assert np.array_equal(a, b)
+            rows = range(4, len(a))
+            changed = [[not np.array_equal(loc[name][i], before[name][i]) for i in rows]
+                       for loc in local]
+            for i, ca, cb in zip(rows, *changed):
+                if ca and cb:
+                    want = (local[0][name][i].astype(np.float64) + local[1][name][i]) / 2
+                    np.testing.assert_allclose(a[i], want, rtol=1e-5, atol=1e-6)
+                elif ca or cb:
+                    assert np.array_equal(a[i], local[0 if ca else 1][name][i])
+                else:
+                    assert np.array_equal(a[i], before[name][i])
+            assert any(ca and cb for ca, cb in zip(*changed))
+    finally:
+        for run in specs:
+            fd._task_drop(run)
 
 
 # ------------------------------------------------------------------ schedule, coverage, result
@@ -287,7 +374,9 @@ def test_result_is_an_ordinary_model(trained, planted, tmp_path):
 
 def test_bytes_and_merge_share_are_reported(trained):
     for r in trained.distributed_stats["rounds"]:
-        assert r["bytes_in"] > 0 and r["bytes_out"] > 0 and 0 <= r["merge_share"] <= 1
+        assert 0 <= r["merge_share"] <= 1 and r["delta_bytes"] >= 0 and r["bytes_moved"] >= 0
+        if r["raw_words"]:                      # a round that trained changed its hottest rows
+            assert r["delta_bytes"] > 0 and r["bytes_moved"] > 0
 
 
 def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch):
@@ -311,10 +400,13 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
 
 # ------------------------------------------------------------------ faults
 
-@pytest.mark.parametrize("phase", ["train", "apply"])
-def test_killed_worker_loses_only_its_round(planted, phase):
+@pytest.mark.parametrize("sync_rows", [fd.SYNC_ROWS, 4])
+@pytest.mark.parametrize("phase", ["train", "merge"])
+def test_killed_worker_loses_only_its_round(planted, phase, sync_rows):
     """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
-    its round unmerged), or kill the merging worker while the merged rows are being handed out."""
+    its round unmerged), or kill the merging worker while the merged rows are being handed out.
+    With sync_rows=4 the rounds merge a few rows only, so the chunks the victim trained earlier in
+    the epoch are lost with it too and trained again."""
     path, topics = planted
     cluster = local_cluster()
     client = dd.Client(cluster)
@@ -328,13 +420,18 @@ def test_killed_worker_loses_only_its_round(planted, phase):
                 os.kill(pids[victim], signal.SIGKILL)
                 killed.append(victim)
 
-        model = fd.train(path, client=client, round_bytes=8000, _on_round=kill,
-                         **dict(PARAMS, epochs=3))
+        model = fd.train(path, client=client, round_bytes=8000, sync_rows=sync_rows,
+                         _on_round=kill, **dict(PARAMS, epochs=3))
     finally:
         client.close()
         cluster.close()
     stats = model.distributed_stats
     assert killed and [addr for _, addr in stats["lost"]] == killed
+    (lost_round, _), = stats["lost"]
+    lost_epoch = stats["rounds"][lost_round]["epoch"]
+    trained_words = sum(r["raw_words"] for r in stats["rounds"] if r["epoch"] == lost_epoch)
+    if sync_rows < len(model.wv) and lost_round > 1:    # earlier chunks of the victim: again
+        assert trained_words > model.corpus_total_words
     size = os.path.getsize(path)
     for epoch in stats["epochs"]:
         assert epoch["raw_words"] == model.corpus_total_words
