@@ -57,14 +57,28 @@ extensions = [
 ]
 
 x86_64 = platform.machine().lower() in ("x86_64", "amd64")
+bitwise_args = compile_args
+fast_args = [a for a in compile_args if a != "-ffp-contract=off"] + ["-ffp-contract=fast", "-DFW_FAST_ARITH"]
+#: x86-64 variants of the kernels: module name -> extra compile arguments (one source).
+variants = {"_core_avx2": bitwise_args + ["-mavx2"]}
+if os.environ.get("FASTW2V_EXPERIMENT_VARIANTS"):
+    variants.update({
+        "_core_fma": fast_args + ["-mavx2", "-mfma"],
+        "_core_avx512": fast_args + ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl",
+                                     "-mprefer-vector-width=512"],
+        "_core_avx512_bitwise": bitwise_args + ["-mavx2", "-mavx512f", "-mavx512vl",
+                                                "-mprefer-vector-width=512"],
+        "_core_blas": [a for a in compile_args if a != "-ffp-contract=off"]
+        + ["-ffp-contract=fast", "-DFW_BLAS_ARITH", "-mavx2", "-mfma"],
+    })
 if ("_core" in wanted and x86_64 and sys.platform != "win32" and not _flag("FASTW2V_NATIVE")
         and not _flag("FASTW2V_NO_AVX2")):
-    # The same source under another module name (a generated copy, like the .c files).
-    variant = os.path.join("build", "avx2", "fastw2v", "_core_avx2.pyx")
-    os.makedirs(os.path.dirname(variant), exist_ok=True)
-    shutil.copyfile("fastw2v/_core.pyx", variant)
-    extensions.append(Extension("fastw2v._core_avx2", [variant],
-                                extra_compile_args=compile_args + ["-mavx2"],
-                                **numpy_headers))
+    for name, args in variants.items():
+        # The same source under another module name (a generated copy, like the .c files).
+        variant = os.path.join("build", name, "fastw2v", f"{name}.pyx")
+        os.makedirs(os.path.dirname(variant), exist_ok=True)
+        shutil.copyfile("fastw2v/_core.pyx", variant)
+        extensions.append(Extension(f"fastw2v.{name}", [variant], extra_compile_args=args,
+                                    **numpy_headers))
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -19,6 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.math cimport INFINITY, exp, fabs, log1p, pow, sqrt
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 cimport numpy as cnp
 
 import math
@@ -494,6 +495,164 @@ cdef extern from *:
        -ffp-contract=off where it could fuse). Rows may alias only at the same index (row == h),
        which elementwise operations allow. */
     #include <string.h>
+    #if defined(FW_BLAS_ARITH)
+    /* Level-1 BLAS (sdot/saxpy of the BLAS SciPy ships, as gensim does): an experiment of
+       benchmarks/kernel_variants.py. fw_set_blas receives the routines at import. */
+    typedef float (*fw_sdot_t)(int *n, float *x, int *incx, float *y, int *incy);
+    typedef void (*fw_saxpy_t)(int *n, float *a, float *x, int *incx, float *y, int *incy);
+    static fw_sdot_t fw_sdot_p;
+    static fw_saxpy_t fw_saxpy_p;
+    #define FW_USES_BLAS 1
+    static void fw_set_blas(void *d, void *a) { fw_sdot_p = (fw_sdot_t)d; fw_saxpy_p = (fw_saxpy_t)a; }
+    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
+        int m = (int)n, one = 1;
+        return fw_sdot_p(&m, (float *)a, &one, (float *)b, &one);
+    }
+    static inline void fw_axpy(float *row, float g, const float *v, Py_ssize_t n) {
+        int m = (int)n, one = 1;
+        fw_saxpy_p(&m, &g, (float *)v, &one, row, &one);
+    }
+    static inline void fw_add(float *row, const float *v, Py_ssize_t n) { fw_axpy(row, 1.0f, v, n); }
+    static inline void fw_pair_update(float *neu1e, float *row, const float *h, float g, Py_ssize_t n) {
+        fw_axpy(neu1e, g, row, n);
+        fw_axpy(row, g, h, n);
+    }
+    #define FW_GROUP 8
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    static inline void fw_group_update(float *neu1e, float *const *rows, const float *g,
+                                       int nt, const float *h, Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
+    }
+    #elif defined(FW_FAST_ARITH)
+    /* The fast arithmetic (builds compiled with -DFW_FAST_ARITH and -ffp-contract=fast): the same
+       operations as the bitwise block below, but each product and sum may be fused into one FMA,
+       the vectors are as wide as the build's ISA (16 lanes with AVX-512, else 8) and a dot product
+       keeps two accumulators. Results differ from reference.py by rounding only; the bound is stated
+       and tested in tests/test_fast_arithmetic.py. */
+    #if defined(__AVX512F__)
+    #include <immintrin.h>
+    #define FW_VL 16
+    #else
+    #define FW_VL 8
+    #endif
+    typedef float fw_vf __attribute__((vector_size(FW_VL * 4)));
+    static inline fw_vf fw_load(const float *p) { fw_vf v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fw_store(float *p, fw_vf v) { memcpy(p, &v, sizeof v); }
+    static inline float fw_hsum(fw_vf v) {
+    #if defined(__AVX512F__)
+        return _mm512_reduce_add_ps((__m512)v);
+    #else
+        return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    #endif
+    }
+    #if defined(__AVX512F__)
+    /* The last n < 16 elements as one masked vector (no read or write past the row). */
+    #define FW_MASKED_TAIL 1
+    static inline fw_vf fw_load_part(const float *p, Py_ssize_t n) {
+        return (fw_vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
+    }
+    static inline void fw_store_part(float *p, fw_vf v, Py_ssize_t n) {
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), (__m512)v);
+    }
+    #endif
+    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
+        fw_vf a0 = {0}, a1 = {0};
+        Py_ssize_t j = 0;
+        for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {
+            a0 += fw_load(a + j) * fw_load(b + j);
+            a1 += fw_load(a + j + FW_VL) * fw_load(b + j + FW_VL);
+        }
+        if (j + FW_VL <= n) { a0 += fw_load(a + j) * fw_load(b + j); j += FW_VL; }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) { a1 += fw_load_part(a + j, n - j) * fw_load_part(b + j, n - j); j = n; }
+    #endif
+        float t = fw_hsum(a0 + a1);
+        for (; j < n; j++) t += a[j] * b[j];
+        return t;
+    }
+    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
+    }
+    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
+    }
+    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
+                                      Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) {
+            float r = row[j];
+            neu1e[j] += g * r;
+            row[j] = r + g * h[j];
+        }
+    }
+    #define FW_GROUP 8
+    /* out[t] = dot(h, rows[t]) for t < nt, four rows at a time (independent accumulators) */
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        int t = 0;
+        for (; t + 4 <= nt; t += 4) {
+            const float *r0 = rows[t], *r1 = rows[t + 1], *r2 = rows[t + 2], *r3 = rows[t + 3];
+            fw_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            Py_ssize_t j = 0;
+            for (; j + FW_VL <= n; j += FW_VL) {
+                fw_vf x = fw_load(h + j);
+                a0 += x * fw_load(r0 + j); a1 += x * fw_load(r1 + j);
+                a2 += x * fw_load(r2 + j); a3 += x * fw_load(r3 + j);
+            }
+    #if defined(FW_MASKED_TAIL)
+            if (j < n) {
+                Py_ssize_t m = n - j;
+                fw_vf x = fw_load_part(h + j, m);
+                a0 += x * fw_load_part(r0 + j, m); a1 += x * fw_load_part(r1 + j, m);
+                a2 += x * fw_load_part(r2 + j, m); a3 += x * fw_load_part(r3 + j, m);
+                j = n;
+            }
+    #endif
+            float t0 = fw_hsum(a0), t1 = fw_hsum(a1), t2 = fw_hsum(a2), t3 = fw_hsum(a3);
+            for (; j < n; j++) {
+                t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; t2 += h[j] * r2[j]; t3 += h[j] * r3[j];
+            }
+            out[t] = t0; out[t + 1] = t1; out[t + 2] = t2; out[t + 3] = t3;
+        }
+        for (; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
+            for (int t = 0; t < nt; t++) {
+                fw_vf r = fw_load(rows[t] + j);
+                e += g[t] * r;
+                fw_store(rows[t] + j, r + g[t] * x);
+            }
+            fw_store(neu1e + j, e);
+        }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf e = fw_load_part(neu1e + j, m), x = fw_load_part(h + j, m);
+            for (int t = 0; t < nt; t++) {
+                fw_vf r = fw_load_part(rows[t] + j, m);
+                e += g[t] * r;
+                fw_store_part(rows[t] + j, r + g[t] * x, m);
+            }
+            fw_store_part(neu1e + j, e, m);
+            j = n;
+        }
+    #endif
+        for (; j < n; j++) {
+            float e = neu1e[j], x = h[j];
+            for (int t = 0; t < nt; t++) {
+                float r = rows[t][j];
+                e += g[t] * r;
+                rows[t][j] = r + g[t] * x;
+            }
+            neu1e[j] = e;
+        }
+    }
+    #else  /* the bitwise arithmetic */
     #if defined(__GNUC__) || defined(__clang__)
     typedef float fw_v8 __attribute__((vector_size(32)));
     static inline fw_v8 fw_load8(const float *p) { fw_v8 v; memcpy(&v, p, sizeof v); return v; }
@@ -615,7 +774,14 @@ cdef extern from *:
         for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
     }
     #endif
+    #endif  /* FW_BLAS_ARITH / FW_FAST_ARITH / bitwise */
+    #if !defined(FW_BLAS_ARITH)
+    #define FW_USES_BLAS 0
+    static void fw_set_blas(void *d, void *a) { (void)d; (void)a; }
+    #endif
     """
+    const int FW_USES_BLAS
+    void _set_blas "fw_set_blas"(void* sdot, void* saxpy)
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
     void _group_update "fw_group_update"(float* neu1e, float** rows, const float* g, int nt,
@@ -625,6 +791,14 @@ cdef extern from *:
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
                                         Py_ssize_t n) noexcept nogil
+
+
+if FW_USES_BLAS:
+    from scipy.linalg import cython_blas as _cython_blas
+    _set_blas(PyCapsule_GetPointer(_cython_blas.__pyx_capi__["sdot"],
+                                   PyCapsule_GetName(_cython_blas.__pyx_capi__["sdot"])),
+              PyCapsule_GetPointer(_cython_blas.__pyx_capi__["saxpy"],
+                                   PyCapsule_GetName(_cython_blas.__pyx_capi__["saxpy"])))
 
 
 def dot32(a, b):
