@@ -19,7 +19,6 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.math cimport INFINITY, exp, fabs, log1p, pow, sqrt
-from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 cimport numpy as cnp
 
 import math
@@ -34,7 +33,8 @@ cnp.import_array()
 __all__ = [
     "Rng", "AliasSampler", "sgns_step", "cbow_step", "hs_step", "build_huffman", "TrainConfig",
     "train_batch", "embedding_forward", "embedding_backward", "table_sigmoid", "table_log_sigmoid",
-    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "BUILT_FOR_AVX2",
+    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "cpu_has_avx512", "BUILT_FOR_AVX2",
+    "BUILT_FOR_AVX512", "BITWISE_ARITHMETIC",
 ]
 
 # C copies of the contract's constants; checked against fastw2v.tables below (their one home).
@@ -113,7 +113,8 @@ def _fuses_multiply_add():
 
 #: True when this build fuses multiply-adds (contraction not disabled at compile time): the kernels
 #: would then match fastw2v.reference to rounding instead of bit for bit. setup.py passes
-#: ``-ffp-contract=off`` to every build, so this is False for every build it makes.
+#: ``-ffp-contract=off`` to every bitwise build (False there) and ``-ffp-contract=fast -mfma`` to the
+#: fast ``_core_avx512`` (True there).
 MAY_FUSE_MULTIPLY_ADD = _fuses_multiply_add()
 
 #: Batch kernel modes (see TrainConfig); their one home is fastw2v.tables.
@@ -434,17 +435,36 @@ cdef extern from *:
     /* Whether this CPU runs AVX2 code (fastw2v.kernels picks the _core_avx2 build then). */
     #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     static int fw_cpu_has_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2"); }
+    static int fw_cpu_has_avx512(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+               && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+    }
     #else
     static int fw_cpu_has_avx2(void) { return 0; }
+    static int fw_cpu_has_avx512(void) { return 0; }
     #endif
     #if defined(__AVX2__)
     #define FW_BUILT_FOR_AVX2 1
     #else
     #define FW_BUILT_FOR_AVX2 0
     #endif
+    #if defined(__AVX512F__)
+    #define FW_BUILT_FOR_AVX512 1
+    #else
+    #define FW_BUILT_FOR_AVX512 0
+    #endif
+    #if defined(FW_FAST_ARITH)
+    #define FW_BITWISE 0
+    #else
+    #define FW_BITWISE 1
+    #endif
     """
     int fw_cpu_has_avx2() noexcept nogil
+    int fw_cpu_has_avx512() noexcept nogil
     const int FW_BUILT_FOR_AVX2
+    const int FW_BUILT_FOR_AVX512
+    const int FW_BITWISE
 
 
 def cpu_has_avx2():
@@ -452,8 +472,21 @@ def cpu_has_avx2():
     return bool(fw_cpu_has_avx2())
 
 
-#: True for the ``_core_avx2`` build (compiled with ``-mavx2``), False for the portable baseline.
+def cpu_has_avx512():
+    """True when the CPU running this process (and its OS) supports the ``_core_avx512`` build:
+    AVX-512 F and VL, FMA and AVX2."""
+    return bool(fw_cpu_has_avx512())
+
+
+#: True for the ``_core_avx2`` and ``_core_avx512`` builds (compiled with ``-mavx2``), False for the
+#: portable baseline.
 BUILT_FOR_AVX2 = bool(FW_BUILT_FOR_AVX2)
+#: True for the ``_core_avx512`` build (``-mavx512f -mavx512vl -mfma``).
+BUILT_FOR_AVX512 = bool(FW_BUILT_FOR_AVX512)
+#: True when this build's kernels compute the bits of ``fastw2v.reference`` (``_core``,
+#: ``_core_avx2``); False for the fast arithmetic of ``_core_avx512`` (fused multiply-adds, 16-lane
+#: sums: equal to the reference within the rounding bound of docs/architecture.md).
+BITWISE_ARITHMETIC = bool(FW_BITWISE)
 
 
 def table_sigmoid(x):
@@ -491,41 +524,11 @@ cdef extern from *:
     /* Vector primitives over float32 rows, written in C so that the compiler sees restrict pointers
        and GCC/Clang vector types: one 8-float vector is one AVX register (two SSE registers on the
        baseline build). Every operation is elementwise or uses the fixed eight-lane order of
-       reference.dot32, so all builds compute the same bits (no FMA: the build uses
-       -ffp-contract=off where it could fuse). Rows may alias only at the same index (row == h),
+       reference.dot32, so all bitwise builds compute the same bits (no FMA: the build uses
+       -ffp-contract=off where it could fuse); FW_FAST_ARITH selects the fast block instead. Rows may alias only at the same index (row == h),
        which elementwise operations allow. */
     #include <string.h>
-    #if defined(FW_BLAS_ARITH)
-    /* Level-1 BLAS (sdot/saxpy of the BLAS SciPy ships, as gensim does): an experiment of
-       benchmarks/kernel_variants.py. fw_set_blas receives the routines at import. */
-    typedef float (*fw_sdot_t)(int *n, float *x, int *incx, float *y, int *incy);
-    typedef void (*fw_saxpy_t)(int *n, float *a, float *x, int *incx, float *y, int *incy);
-    static fw_sdot_t fw_sdot_p;
-    static fw_saxpy_t fw_saxpy_p;
-    #define FW_USES_BLAS 1
-    static void fw_set_blas(void *d, void *a) { fw_sdot_p = (fw_sdot_t)d; fw_saxpy_p = (fw_saxpy_t)a; }
-    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
-        int m = (int)n, one = 1;
-        return fw_sdot_p(&m, (float *)a, &one, (float *)b, &one);
-    }
-    static inline void fw_axpy(float *row, float g, const float *v, Py_ssize_t n) {
-        int m = (int)n, one = 1;
-        fw_saxpy_p(&m, &g, (float *)v, &one, row, &one);
-    }
-    static inline void fw_add(float *row, const float *v, Py_ssize_t n) { fw_axpy(row, 1.0f, v, n); }
-    static inline void fw_pair_update(float *neu1e, float *row, const float *h, float g, Py_ssize_t n) {
-        fw_axpy(neu1e, g, row, n);
-        fw_axpy(row, g, h, n);
-    }
-    #define FW_GROUP 8
-    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
-        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
-    }
-    static inline void fw_group_update(float *neu1e, float *const *rows, const float *g,
-                                       int nt, const float *h, Py_ssize_t n) {
-        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
-    }
-    #elif defined(FW_FAST_ARITH)
+    #if defined(FW_FAST_ARITH)
     /* The fast arithmetic (builds compiled with -DFW_FAST_ARITH and -ffp-contract=fast): the same
        operations as the bitwise block below, but each product and sum may be fused into one FMA,
        the vectors are as wide as the build's ISA (16 lanes with AVX-512, else 8) and a dot product
@@ -774,14 +777,8 @@ cdef extern from *:
         for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
     }
     #endif
-    #endif  /* FW_BLAS_ARITH / FW_FAST_ARITH / bitwise */
-    #if !defined(FW_BLAS_ARITH)
-    #define FW_USES_BLAS 0
-    static void fw_set_blas(void *d, void *a) { (void)d; (void)a; }
-    #endif
+    #endif  /* FW_FAST_ARITH */
     """
-    const int FW_USES_BLAS
-    void _set_blas "fw_set_blas"(void* sdot, void* saxpy)
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
     void _group_update "fw_group_update"(float* neu1e, float** rows, const float* g, int nt,
@@ -791,14 +788,6 @@ cdef extern from *:
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
                                         Py_ssize_t n) noexcept nogil
-
-
-if FW_USES_BLAS:
-    from scipy.linalg import cython_blas as _cython_blas
-    _set_blas(PyCapsule_GetPointer(_cython_blas.__pyx_capi__["sdot"],
-                                   PyCapsule_GetName(_cython_blas.__pyx_capi__["sdot"])),
-              PyCapsule_GetPointer(_cython_blas.__pyx_capi__["saxpy"],
-                                   PyCapsule_GetName(_cython_blas.__pyx_capi__["saxpy"])))
 
 
 def dot32(a, b):
