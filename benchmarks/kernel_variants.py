@@ -1,14 +1,23 @@
 #!/usr/bin/env python3
-"""Single-thread words/s of each kernel build (``_core``, ``_core_avx2``, ``_core_fma``) on a synthetic
-Zipf token stream, at several dimensions and vocabulary sizes, interleaved over repeats (medians).
+"""Words/s of each kernel build (``_core``, ``_core_avx2``, and the fast-arithmetic ``_core_fma``,
+``_core_avx512``, ``_core_blas``), interleaved over repeats (medians, with min and max).
+
+Kernels alone, single thread, on a synthetic Zipf token stream (no corpus reading, no threads), which
+isolates the kernels' arithmetic and memory behaviour:
 
     python benchmarks/kernel_variants.py --dims 100,300 --vocab 30000,135000 --repeats 3
 
-It times ``train_batch`` alone (no corpus reading, no threads), so it isolates the kernels' arithmetic
-and memory behaviour: with a vocabulary whose rows do not fit the last-level cache, every row read is
-a trip to memory.
+Whole training, ``Word2Vec.train`` on a corpus file with ``--workers`` threads (1 epoch; the
+vocabulary is built once per dimension and mode, each run trains a copy of the same initial model,
+the build chosen by setting ``fastw2v.kernels.core``):
+
+    python benchmarks/kernel_variants.py --corpus dev.txt --dims 100,300 --workers 2 --repeats 3
+
+Builds not compiled are skipped with a note (``FASTW2V_EXPERIMENT_VARIANTS=1 python setup.py
+build_ext --inplace`` builds the experimental ones).
 """
 import argparse
+import copy
 import importlib
 import json
 import statistics
@@ -16,7 +25,7 @@ import time
 
 import numpy as np
 
-from fastw2v import _core, tables
+from fastw2v import kernels, tables
 
 
 def _stream(vocab, n_tokens, seed=0):
@@ -40,9 +49,47 @@ def _config(module, counts, dim, sg, batch_mode, sample):
                               batch_mode=batch_mode)
 
 
+def _train_runs(args, builds, modes):
+    """Word2Vec.train words/s per build on ``args.corpus``: one vocabulary per (dim, mode), then
+    ``repeats`` rounds that train a copy of the same initial model once with each build."""
+    from fastw2v import Word2Vec
+    results = []
+    for dim in map(int, args.dims.split(",")):
+        for mode in args.modes.split(","):
+            sg, batch_mode = modes[mode]
+            base = Word2Vec(vector_size=dim, sg=sg, batch_mode=batch_mode, workers=args.workers,
+                            epochs=1, sample=args.sample, seed=1, window=5, negative=5, min_count=5)
+            base.build_vocab(corpus_file=args.corpus)
+            times = {name: [] for name, _ in builds}
+            for r in range(args.repeats):
+                for name, module in builds[r % len(builds):] + builds[:r % len(builds)]:
+                    # interleaved, each round starting one build later (no build always first)
+                    model = copy.deepcopy(base)
+                    kernels.core = module
+                    t0 = time.perf_counter()
+                    _, raw = model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
+                                         epochs=1)
+                    times[name].append(time.perf_counter() - t0)
+            first = statistics.median(times[builds[0][0]])
+            for name, _ in builds:
+                ts = times[name]
+                med = statistics.median(ts)
+                row = dict(dim=dim, mode=mode, build=name, workers=args.workers, seconds=ts,
+                           words_per_s=raw / med, words_per_s_min=raw / max(ts),
+                           words_per_s_max=raw / min(ts), speedup_vs_first=first / med,
+                           raw_words=raw, vocab=len(base.wv))
+                results.append(row)
+                print(f"D={dim:>3} {mode:<9} {name:<13} {raw / med / 1e3:7.0f}k words/s "
+                      f"(min {raw / max(ts) / 1e3:.0f}k, max {raw / min(ts) / 1e3:.0f}k) "
+                      f"x{first / med:.3f}", flush=True)
+    return results
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--builds", default="_core,_core_avx2,_core_fma")
+    p.add_argument("--builds", default="_core,_core_avx2,_core_fma,_core_avx512,_core_blas")
+    p.add_argument("--corpus", help="time Word2Vec.train on this corpus file instead of the kernels alone")
+    p.add_argument("--workers", type=int, default=2, help="threads of the --corpus runs (default 2)")
     p.add_argument("--dims", default="100,300")
     p.add_argument("--vocab", default="30000,135000")
     p.add_argument("--modes", default="sg-exact,sg-shared,cbow")
@@ -52,12 +99,20 @@ def main(argv=None):
     p.add_argument("--json", help="write the results here too")
     args = p.parse_args(argv)
     modes = {"sg-exact": (1, "exact"), "sg-shared": (1, "shared_negatives"), "cbow": (0, "exact")}
+    import fastw2v
+    print(f"fastw2v from {fastw2v.__file__}", flush=True)
     builds = []
     for name in args.builds.split(","):
         try:
             builds.append((name, importlib.import_module(f"fastw2v.{name}")))
         except ImportError:
             print(f"skip {name}: not built")
+    if args.corpus:
+        results = _train_runs(args, builds, modes)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1)
+        return
     results = []
     for vocab in map(int, args.vocab.split(",")):
         counts, tokens, offsets = _stream(vocab, args.tokens)

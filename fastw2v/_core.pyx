@@ -33,7 +33,8 @@ cnp.import_array()
 __all__ = [
     "Rng", "AliasSampler", "sgns_step", "cbow_step", "hs_step", "build_huffman", "TrainConfig",
     "train_batch", "embedding_forward", "embedding_backward", "table_sigmoid", "table_log_sigmoid",
-    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "BUILT_FOR_AVX2",
+    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "cpu_has_avx512", "BUILT_FOR_AVX2",
+    "BUILT_FOR_AVX512", "BITWISE_ARITHMETIC",
 ]
 
 # C copies of the contract's constants; checked against fastw2v.tables below (their one home).
@@ -112,7 +113,8 @@ def _fuses_multiply_add():
 
 #: True when this build fuses multiply-adds (contraction not disabled at compile time): the kernels
 #: would then match fastw2v.reference to rounding instead of bit for bit. setup.py passes
-#: ``-ffp-contract=off`` to every build, so this is False for every build it makes.
+#: ``-ffp-contract=off`` to every bitwise build (False there) and ``-ffp-contract=fast -mfma`` to the
+#: fast ``_core_avx512`` (True there).
 MAY_FUSE_MULTIPLY_ADD = _fuses_multiply_add()
 
 #: Batch kernel modes (see TrainConfig); their one home is fastw2v.tables.
@@ -433,17 +435,36 @@ cdef extern from *:
     /* Whether this CPU runs AVX2 code (fastw2v.kernels picks the _core_avx2 build then). */
     #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     static int fw_cpu_has_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2"); }
+    static int fw_cpu_has_avx512(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+               && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+    }
     #else
     static int fw_cpu_has_avx2(void) { return 0; }
+    static int fw_cpu_has_avx512(void) { return 0; }
     #endif
     #if defined(__AVX2__)
     #define FW_BUILT_FOR_AVX2 1
     #else
     #define FW_BUILT_FOR_AVX2 0
     #endif
+    #if defined(__AVX512F__)
+    #define FW_BUILT_FOR_AVX512 1
+    #else
+    #define FW_BUILT_FOR_AVX512 0
+    #endif
+    #if defined(FW_FAST_ARITH)
+    #define FW_BITWISE 0
+    #else
+    #define FW_BITWISE 1
+    #endif
     """
     int fw_cpu_has_avx2() noexcept nogil
+    int fw_cpu_has_avx512() noexcept nogil
     const int FW_BUILT_FOR_AVX2
+    const int FW_BUILT_FOR_AVX512
+    const int FW_BITWISE
 
 
 def cpu_has_avx2():
@@ -451,8 +472,21 @@ def cpu_has_avx2():
     return bool(fw_cpu_has_avx2())
 
 
-#: True for the ``_core_avx2`` build (compiled with ``-mavx2``), False for the portable baseline.
+def cpu_has_avx512():
+    """True when the CPU running this process (and its OS) supports the ``_core_avx512`` build:
+    AVX-512 F and VL, FMA and AVX2."""
+    return bool(fw_cpu_has_avx512())
+
+
+#: True for the ``_core_avx2`` and ``_core_avx512`` builds (compiled with ``-mavx2``), False for the
+#: portable baseline.
 BUILT_FOR_AVX2 = bool(FW_BUILT_FOR_AVX2)
+#: True for the ``_core_avx512`` build (``-mavx512f -mavx512vl -mfma``).
+BUILT_FOR_AVX512 = bool(FW_BUILT_FOR_AVX512)
+#: True when this build's kernels compute the bits of ``fastw2v.reference`` (``_core``,
+#: ``_core_avx2``); False for the fast arithmetic of ``_core_avx512`` (fused multiply-adds, 16-lane
+#: sums: equal to the reference within the rounding bound of docs/architecture.md).
+BITWISE_ARITHMETIC = bool(FW_BITWISE)
 
 
 def table_sigmoid(x):
@@ -490,10 +524,138 @@ cdef extern from *:
     /* Vector primitives over float32 rows, written in C so that the compiler sees restrict pointers
        and GCC/Clang vector types: one 8-float vector is one AVX register (two SSE registers on the
        baseline build). Every operation is elementwise or uses the fixed eight-lane order of
-       reference.dot32, so all builds compute the same bits (no FMA: the build uses
-       -ffp-contract=off where it could fuse). Rows may alias only at the same index (row == h),
+       reference.dot32, so all bitwise builds compute the same bits (no FMA: the build uses
+       -ffp-contract=off where it could fuse); FW_FAST_ARITH selects the fast block instead. Rows may alias only at the same index (row == h),
        which elementwise operations allow. */
     #include <string.h>
+    #if defined(FW_FAST_ARITH)
+    /* The fast arithmetic (builds compiled with -DFW_FAST_ARITH and -ffp-contract=fast): the same
+       operations as the bitwise block below, but each product and sum may be fused into one FMA,
+       the vectors are as wide as the build's ISA (16 lanes with AVX-512, else 8) and a dot product
+       keeps two accumulators. Results differ from reference.py by rounding only; the bound is stated
+       and tested in tests/test_fast_arithmetic.py. */
+    #if defined(__AVX512F__)
+    #include <immintrin.h>
+    #define FW_VL 16
+    #else
+    #define FW_VL 8
+    #endif
+    typedef float fw_vf __attribute__((vector_size(FW_VL * 4)));
+    static inline fw_vf fw_load(const float *p) { fw_vf v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fw_store(float *p, fw_vf v) { memcpy(p, &v, sizeof v); }
+    static inline float fw_hsum(fw_vf v) {
+    #if defined(__AVX512F__)
+        return _mm512_reduce_add_ps((__m512)v);
+    #else
+        return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    #endif
+    }
+    #if defined(__AVX512F__)
+    /* The last n < 16 elements as one masked vector (no read or write past the row). */
+    #define FW_MASKED_TAIL 1
+    static inline fw_vf fw_load_part(const float *p, Py_ssize_t n) {
+        return (fw_vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
+    }
+    static inline void fw_store_part(float *p, fw_vf v, Py_ssize_t n) {
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), (__m512)v);
+    }
+    #endif
+    static inline float fw_dot(const float *a, const float *b, Py_ssize_t n) {
+        fw_vf a0 = {0}, a1 = {0};
+        Py_ssize_t j = 0;
+        for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {
+            a0 += fw_load(a + j) * fw_load(b + j);
+            a1 += fw_load(a + j + FW_VL) * fw_load(b + j + FW_VL);
+        }
+        if (j + FW_VL <= n) { a0 += fw_load(a + j) * fw_load(b + j); j += FW_VL; }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) { a1 += fw_load_part(a + j, n - j) * fw_load_part(b + j, n - j); j = n; }
+    #endif
+        float t = fw_hsum(a0 + a1);
+        for (; j < n; j++) t += a[j] * b[j];
+        return t;
+    }
+    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
+    }
+    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
+    }
+    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
+                                      Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) {
+            float r = row[j];
+            neu1e[j] += g * r;
+            row[j] = r + g * h[j];
+        }
+    }
+    #define FW_GROUP 8
+    /* out[t] = dot(h, rows[t]) for t < nt, four rows at a time (independent accumulators) */
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        int t = 0;
+        for (; t + 4 <= nt; t += 4) {
+            const float *r0 = rows[t], *r1 = rows[t + 1], *r2 = rows[t + 2], *r3 = rows[t + 3];
+            fw_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            Py_ssize_t j = 0;
+            for (; j + FW_VL <= n; j += FW_VL) {
+                fw_vf x = fw_load(h + j);
+                a0 += x * fw_load(r0 + j); a1 += x * fw_load(r1 + j);
+                a2 += x * fw_load(r2 + j); a3 += x * fw_load(r3 + j);
+            }
+    #if defined(FW_MASKED_TAIL)
+            if (j < n) {
+                Py_ssize_t m = n - j;
+                fw_vf x = fw_load_part(h + j, m);
+                a0 += x * fw_load_part(r0 + j, m); a1 += x * fw_load_part(r1 + j, m);
+                a2 += x * fw_load_part(r2 + j, m); a3 += x * fw_load_part(r3 + j, m);
+                j = n;
+            }
+    #endif
+            float t0 = fw_hsum(a0), t1 = fw_hsum(a1), t2 = fw_hsum(a2), t3 = fw_hsum(a3);
+            for (; j < n; j++) {
+                t0 += h[j] * r0[j]; t1 += h[j] * r1[j]; t2 += h[j] * r2[j]; t3 += h[j] * r3[j];
+            }
+            out[t] = t0; out[t + 1] = t1; out[t + 2] = t2; out[t + 3] = t3;
+        }
+        for (; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
+            for (int t = 0; t < nt; t++) {
+                fw_vf r = fw_load(rows[t] + j);
+                e += g[t] * r;
+                fw_store(rows[t] + j, r + g[t] * x);
+            }
+            fw_store(neu1e + j, e);
+        }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf e = fw_load_part(neu1e + j, m), x = fw_load_part(h + j, m);
+            for (int t = 0; t < nt; t++) {
+                fw_vf r = fw_load_part(rows[t] + j, m);
+                e += g[t] * r;
+                fw_store_part(rows[t] + j, r + g[t] * x, m);
+            }
+            fw_store_part(neu1e + j, e, m);
+            j = n;
+        }
+    #endif
+        for (; j < n; j++) {
+            float e = neu1e[j], x = h[j];
+            for (int t = 0; t < nt; t++) {
+                float r = rows[t][j];
+                e += g[t] * r;
+                rows[t][j] = r + g[t] * x;
+            }
+            neu1e[j] = e;
+        }
+    }
+    #else  /* the bitwise arithmetic */
     #if defined(__GNUC__) || defined(__clang__)
     typedef float fw_v8 __attribute__((vector_size(32)));
     static inline fw_v8 fw_load8(const float *p) { fw_v8 v; memcpy(&v, p, sizeof v); return v; }
@@ -615,6 +777,7 @@ cdef extern from *:
         for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
     }
     #endif
+    #endif  /* FW_FAST_ARITH */
     """
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil

@@ -1,4 +1,10 @@
-"""The AVX2 build of the kernels computes the same bits as the portable build."""
+"""The kernel builds: the AVX2 build computes the same bits as the portable build (both bitwise);
+fastw2v.kernels picks a build this CPU runs, as FASTW2V_KERNELS says. The fast AVX-512 build is
+checked against them, within rounding bounds, in test_fast_arithmetic.py."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -8,38 +14,62 @@ try:
     from fastw2v import _core_avx2
 except ImportError:
     _core_avx2 = None
+try:
+    from fastw2v import _core_avx512
+except ImportError:
+    _core_avx512 = None
 
 needs_avx2 = pytest.mark.skipif(
     _core_avx2 is None or not _core.cpu_has_avx2(),
     reason="no AVX2 build of the kernels (not x86-64, FASTW2V_NO_AVX2=1) or the CPU lacks AVX2")
+HAS_FAST = _core_avx512 is not None and _core.cpu_has_avx512()
+HAS_AVX2 = _core_avx2 is not None and _core.cpu_has_avx2()
 
 
 def test_dispatch_picks_a_build_this_cpu_runs():
-    assert kernels.core in (_core, _core_avx2)
-    if kernels.core is not _core:
+    assert kernels.core in (_core, _core_avx2, _core_avx512)
+    if kernels.core is _core_avx2:
         assert _core.cpu_has_avx2() and kernels.core.BUILT_FOR_AVX2
-    assert not _core.BUILT_FOR_AVX2
+    if kernels.core is _core_avx512:
+        assert _core.cpu_has_avx512() and kernels.core.BUILT_FOR_AVX512
+    assert not _core.BUILT_FOR_AVX2 and not _core.BUILT_FOR_AVX512
+    assert kernels.DEFAULT_CHOICE in kernels.KERNEL_CHOICES and kernels.DEFAULT_CHOICE != "auto"
 
 
 @pytest.mark.parametrize("module", [_core, _core_avx2], ids=["baseline", "avx2"])
-def test_no_build_fuses_multiply_adds(module):
-    # the bitwise contract by construction: setup.py compiles every build with -ffp-contract=off;
+def test_no_bitwise_build_fuses_multiply_adds(module):
+    # the bitwise contract by construction: setup.py compiles these builds with -ffp-contract=off;
     # the probe runs a*b - c compiled with the build's flags on values where fusing changes the result
     if module is None:
         pytest.skip("no AVX2 build of the kernels (not x86-64 or FASTW2V_NO_AVX2=1)")
     assert module.MAY_FUSE_MULTIPLY_ADD is False
+    assert module.BITWISE_ARITHMETIC is True
 
 
-def test_kernel_choice_is_validated_and_baseline_can_be_forced():
-    import subprocess
-    import sys
-    code = "from fastw2v import kernels, _core; print(kernels.core is _core)"
-    env = dict(__import__("os").environ, FASTW2V_KERNELS="baseline")
+def _chosen(value):
+    """(returncode, module name or stderr) of ``import fastw2v.kernels`` with FASTW2V_KERNELS=value."""
+    code = "from fastw2v import kernels; print(kernels.core.__name__)"
+    env = dict(os.environ, FASTW2V_KERNELS=value)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
-    env["FASTW2V_KERNELS"] = "fastest"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.returncode != 0 and "FASTW2V_KERNELS" in out.stderr
+    return out.returncode, (out.stdout.strip() if out.returncode == 0 else out.stderr)
+
+
+def test_kernel_choice_is_validated_and_each_choice_picks_its_build():
+    bitwise = "fastw2v._core_avx2" if HAS_AVX2 else "fastw2v._core"
+    fast = "fastw2v._core_avx512" if HAS_FAST else bitwise
+    assert _chosen("baseline") == (0, "fastw2v._core")
+    assert _chosen("bitwise") == (0, bitwise)
+    assert _chosen("fast") == (0, fast)
+    assert _chosen("auto") == (0, {"bitwise": bitwise, "fast": fast}[kernels.DEFAULT_CHOICE])
+    for value, available, name in (("avx2", HAS_AVX2, "fastw2v._core_avx2"),
+                                   ("avx512", HAS_FAST, "fastw2v._core_avx512")):
+        rc, out = _chosen(value)
+        if available:
+            assert (rc, out) == (0, name)
+        else:
+            assert rc != 0 and f"FASTW2V_KERNELS={value}" in out
+    rc, err = _chosen("fastest")
+    assert rc != 0 and "FASTW2V_KERNELS" in err
 
 
 def _train(module, sg, hs, negative, batch_mode, cbow_mean=True):
