@@ -87,7 +87,9 @@ def run_one(args):
 
     params = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
                   sg=args.sg, epochs=args.epochs, seed=args.seed, negative=5, sample=1e-3)
-    out = {"config": args.one, "seed": args.seed, "sg": args.sg}
+    if args.alpha is not None:
+        params["alpha"] = args.alpha
+    out = {"config": args.one, "seed": args.seed, "sg": args.sg, "alpha": args.alpha}
     cpu0 = _tree_cpu()
     with _TreePeak() as peak:
         if args.one == "1x2":
@@ -209,6 +211,8 @@ def main():
     ap.add_argument("--round-bytes", type=int, default=None, help="default: distributed.ROUND_BYTES")
     ap.add_argument("--sync-rows", type=int, default=None, help="default: distributed.SYNC_ROWS")
     ap.add_argument("--merge", default="sum", help="the merge rule (distributed.MERGE_RULES)")
+    ap.add_argument("--alpha", type=float, default=None,
+                    help="initial learning rate (default: Word2Vec's, 0.025; word2vec.c's CBOW uses 0.05)")
     ap.add_argument("--out", help="write OUT.json (all runs) and OUT.txt (summary)")
     ap.add_argument("--one", choices=CONFIGS, help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -236,6 +240,8 @@ def main():
                            "--vector-size", str(args.vector_size), "--window", str(args.window),
                            "--min-count", str(args.min_count), "--round-bytes", str(args.round_bytes),
                            "--sync-rows", str(args.sync_rows), "--merge", args.merge]
+                    if args.alpha is not None:
+                        cmd += ["--alpha", str(args.alpha)]
                     load = os.getloadavg()[0]
                     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
@@ -249,6 +255,7 @@ def main():
         summary = (f"distributed_check: corpus {args.corpus}"
                    f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
                    f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes}, sync_rows {args.sync_rows}, merge {args.merge}, "
+                   f"alpha {'default' if args.alpha is None else args.alpha}, "
                    f"{os.cpu_count()} CPUs" + summarise(results))
         print(summary)
         if args.out:

@@ -20,10 +20,9 @@ from . import _core as baseline
 
 #: Accepted values of the ``FASTW2V_KERNELS`` environment variable.
 KERNEL_CHOICES = ("auto", "bitwise", "fast", "baseline", "avx2", "avx512")
-#: What ``auto`` means. ``fast`` wins 4-12% of training words/s at dim 300 on an AVX-512 Xeon
-#: (benchmarks/results/2026-12-02b-2core/kernels-README.md); it becomes the default once every test
-#: that compares ``kernels.core`` with the reference bit for bit targets a bitwise build instead.
-DEFAULT_CHOICE = "bitwise"
+#: What ``auto`` means: ``fast`` wins 4-12% of training words/s at dim 300 on an AVX-512 Xeon
+#: (benchmarks/results/2026-12-02b-2core/kernels-README.md); ``bitwise`` is one variable away.
+DEFAULT_CHOICE = "fast"
 
 # the build of each choice that names one: (module, CPU check, what the CPU must have, setup switch)
 _BUILDS = {

@@ -15,7 +15,7 @@ import pytest
 
 from fastw2v import Word2Vec
 from fastw2v import reference
-from fastw2v.kernels import core
+from fastw2v import _core as core   # a bitwise build: the kernel tests here compare bit for bit
 from planted import neighbour_purity, planted_corpus
 
 SENTENCES, TOPICS = planted_corpus(n_sentences=300)

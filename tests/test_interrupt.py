@@ -293,7 +293,9 @@ def test_restored_model_trains_like_one_that_never_diverged():
 def test_divergence_is_detected_after_the_batch_where_it_happens(monkeypatch):
     model = built(workers=1, batch_words=100)   # an epoch is ~45 batches
     calls = count_batches(monkeypatch)
-    with pytest.raises(TrainingDivergedError, match="after a batch at learning rate"):
+    # the overflow shows in the weights after the batch or, with the fast arithmetic, already as a
+    # non-finite loss in it; either way it is caught at that batch
+    with pytest.raises(TrainingDivergedError, match="(after|in) a batch at learning rate"):
         model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1, start_alpha=1e30)
     assert len(calls) <= 2, f"detected only after {len(calls)} batches"
 
