@@ -1,6 +1,8 @@
 """Counting, pruning, sorting, word <-> id (gensim 4 semantics).
 
-``count_words`` scans a corpus once into raw counts (gensim's ``scan_vocab``);
+``count_words`` scans a corpus once into raw counts (gensim's ``scan_vocab``; a file in C, where
+``compact=True`` leaves them, as a ``RawCounts``, so that min_count drops the long tail before any
+Python object is made for it);
 ``Vocabulary.from_counts`` applies ``min_count`` / ``trim_rule`` / ``max_final_vocab`` and sorts
 (gensim's ``prepare_vocab`` + ``sort_by_descending_frequency``); ``Vocabulary.update`` is
 ``build_vocab(update=True)``.
@@ -395,7 +397,7 @@ def _count_file_native(path, max_vocab_size, progress_per, max_len, compact) -> 
 
 
 def _count_file(path, max_vocab_size, progress_per, trim_rule, max_len) -> CountResult:
-    """The pure-Python file counter (also the one that prunes)."""
+    """The pure-Python file counter: without the extension, or to prune with a ``trim_rule``."""
     counts: Counter = Counter()
     update = counts.update
     total = 0
