@@ -4,7 +4,10 @@
     FASTW2V_BENCH_CORPUS=/path/to/corpus.txt.gz python -m pytest benchmarks/bench_vocab.py ...
 
 Each benchmark stores ``tokens``, ``tokens_per_s`` (on the mean time) and the machine in
-``extra_info``. Everything here is single-threaded; no BLAS is involved.
+``extra_info``. Everything here is single-threaded, except that an uncompressed corpus of at least
+``vocab._PARALLEL_BYTES`` is counted by two threads (``threads`` in ``extra_info``); no BLAS is
+involved. ``benchmarks/vocab_scale_check.py`` measures whole ``build_vocab`` calls against gensim,
+with peak memory, on long-tailed corpora.
 """
 import os
 import platform
@@ -30,7 +33,11 @@ def vocabulary(sentences):
     return Vocabulary.from_counts(count_words(sentences).counts, min_count=5)
 
 
-def run(benchmark, fn, tokens):
+def _count_threads(path):
+    return 2 if vocab_module._halves(path) is not None else 1
+
+
+def run(benchmark, fn, tokens, threads=1):
     result = benchmark.pedantic(fn, rounds=3, iterations=1, warmup_rounds=1)
     mean = benchmark.stats.stats.mean
     benchmark.extra_info.update(
@@ -38,15 +45,23 @@ def run(benchmark, fn, tokens):
         tokens_per_s=round(tokens / mean),
         machine=f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
         python=platform.python_version(),
-        threads=1,
+        threads=threads,
     )
     return result
 
 
 def test_count_words_file_native(benchmark, sentences):
     n = sum(map(len, sentences))
-    result = run(benchmark, lambda: count_words(corpus_file=CORPUS), n)
+    result = run(benchmark, lambda: count_words(corpus_file=CORPUS), n, _count_threads(CORPUS))
     assert result.total_words == n
+
+
+def test_count_words_file_compact_to_vocabulary(benchmark, sentences):
+    """What build_vocab(corpus_file=...) does: counts left in C, min_count applied there."""
+    n = sum(map(len, sentences))
+    vocab = run(benchmark, lambda: Vocabulary.from_counts(
+        count_words(corpus_file=CORPUS, compact=True).counts, min_count=5), n, _count_threads(CORPUS))
+    assert len(vocab) > 0
 
 
 def test_count_words_file_python(benchmark, sentences, monkeypatch):

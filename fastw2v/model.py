@@ -261,7 +261,8 @@ class Word2Vec:
         """
         if kwargs:
             raise TypeError(f"build_vocab() got unexpected keyword arguments {sorted(kwargs)}")
-        result = self._count(corpus_iterable, corpus_file, progress_per, trim_rule, "build_vocab")
+        result = self._count(corpus_iterable, corpus_file, progress_per, trim_rule, "build_vocab",
+                             compact=not keep_raw_vocab)
         self.raw_vocab = result.counts if keep_raw_vocab else None
         self._apply_counts(result.counts, update=update, trim_rule=trim_rule)
         self.add_lifecycle_event("build_vocab", update=update, trim_rule=repr(trim_rule))
@@ -269,12 +270,14 @@ class Word2Vec:
                     "kept %i words", len(result.counts), result.total_words, result.n_sentences,
                     len(self.vocab))
 
-    def _count(self, corpus_iterable, corpus_file, progress_per, trim_rule, who):
-        """Count the corpus (``vocab.count_words``) and set ``corpus_count`` / ``corpus_total_words``."""
+    def _count(self, corpus_iterable, corpus_file, progress_per, trim_rule, who, compact=False):
+        """Count the corpus (``vocab.count_words``) and set ``corpus_count`` / ``corpus_total_words``.
+        ``compact``: the counts need not be a dict (see ``count_words``)."""
         corpus_iterable, corpus_file = _check_corpus_args(corpus_iterable, corpus_file, who)
         result = count_words(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
                              max_vocab_size=self.max_vocab_size, progress_per=progress_per,
-                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule)
+                             trim_rule=trim_rule if trim_rule is not None else self.trim_rule,
+                             compact=compact)
         self.corpus_count = result.n_sentences
         self.corpus_total_words = result.total_words
         return result

@@ -1,6 +1,8 @@
 """Counting, pruning, sorting, word <-> id (gensim 4 semantics).
 
-``count_words`` scans a corpus once into raw counts (gensim's ``scan_vocab``);
+``count_words`` scans a corpus once into raw counts (gensim's ``scan_vocab``; a file in C, where
+``compact=True`` leaves them, as a ``RawCounts``, so that min_count drops the long tail before any
+Python object is made for it);
 ``Vocabulary.from_counts`` applies ``min_count`` / ``trim_rule`` / ``max_final_vocab`` and sorts
 (gensim's ``prepare_vocab`` + ``sort_by_descending_frequency``); ``Vocabulary.update`` is
 ``build_vocab(update=True)``.
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import Counter
+from collections.abc import ItemsView, Mapping, ValuesView
 from dataclasses import dataclass
 from itertools import chain
 from typing import Callable, Iterable
@@ -23,7 +27,12 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .corpus import (
+    _READ_BYTES,
     MAX_SENTENCE_LENGTH,
+    _is_plain,
+    _ReadErrors,
+    _name,
+    open_text,
     as_token_list,
     check_restartable,
     decode_block,
@@ -48,6 +57,11 @@ NULL_WORD = "\0"
 # iterable mode counts this many tokens (or sentences) per Counter.update call
 _CHUNK_WORDS = 1 << 16
 _CHUNK_SENTENCES = 4096
+# RawCounts makes Python objects for this many words at a time when iterated
+_ITER_WORDS = 1 << 16
+# an uncompressed file of at least this many bytes is counted by two threads, one per half
+# (split after a newline), the second half's counts then merged into the first's
+_PARALLEL_BYTES = 1 << 22
 
 TrimRule = Callable[[str, int, int], int]
 
@@ -69,12 +83,98 @@ def keep_vocab_item(word: str, count: int, min_count: int, trim_rule: TrimRule |
     return count >= min_count
 
 
+class _RawItems(ItemsView):
+    def __iter__(self):
+        return self._mapping._iter_items()
+
+
+class _RawValues(ValuesView):
+    def __iter__(self):
+        return (c for _, c in self._mapping._iter_items())
+
+
+class RawCounts(Mapping):
+    """Read-only ``word -> count`` of a file scan, held in the C counter (``_text.WordCounter``)
+    instead of a dict: about 40 bytes plus the word per distinct word, against about 100 for a dict
+    of str, and no Python object for the words min_count drops.
+
+    Iterates in first-occurrence order, making Python objects a slice at a time; compares equal to
+    the dict of the same items. ``Vocabulary.from_counts`` / ``update`` and ``effective_min_count``
+    read it through ``count_array`` / ``select`` when no ``trim_rule`` needs to see every word.
+    ``to_dict()`` is the plain dict (what ``raw_vocab`` holds).
+    """
+
+    def __init__(self, counter):
+        self._counter = counter
+
+    def __len__(self) -> int:
+        return len(self._counter)
+
+    def __getitem__(self, word):
+        count = self._counter.get(word) if isinstance(word, str) else None
+        if count is None:
+            raise KeyError(word)
+        return count
+
+    def get(self, word, default=None):
+        return self._counter.get(word, default) if isinstance(word, str) else default
+
+    def __contains__(self, word) -> bool:
+        return isinstance(word, str) and self._counter.get(word) is not None
+
+    def _iter_items(self):
+        for start in range(0, len(self._counter), _ITER_WORDS):
+            yield from self._counter.str_items(start, start + _ITER_WORDS)
+
+    def __iter__(self):
+        return (w for w, _ in self._iter_items())
+
+    def items(self):
+        return _RawItems(self)
+
+    def values(self):
+        return _RawValues(self)
+
+    def count_array(self) -> np.ndarray:
+        """int64 counts in first-occurrence order (a copy)."""
+        return self._counter.counts()
+
+    def select(self, min_count: int):
+        """``(words, counts)`` with ``count >= min_count``, in first-occurrence order."""
+        return self._counter.select(min_count)
+
+    def total(self) -> int:
+        """Sum of the counts."""
+        return self._counter.total()
+
+    def to_dict(self) -> dict:
+        return self._counter.to_dict()
+
+    def __repr__(self) -> str:
+        return f"RawCounts({len(self)} words)"
+
+
+def _count_values(counts) -> np.ndarray:
+    """int64 array of a counts mapping's values, in its order."""
+    if isinstance(counts, RawCounts):
+        return counts.count_array()
+    return np.fromiter(counts.values(), np.int64, count=len(counts))
+
+
+def _no_counts(counts) -> bool:
+    """No word, or every count 0."""
+    if isinstance(counts, RawCounts):
+        return counts.total() == 0
+    return not counts or not any(counts.values())
+
+
 @dataclass
 class CountResult:
     """Raw counts of one corpus pass.
 
     counts       word -> count, in first-occurrence order (a word pruned by max_vocab_size and seen
-                 again counts from its reappearance, as in gensim)
+                 again counts from its reappearance, as in gensim): a dict, or a ``RawCounts`` when
+                 ``count_words(..., compact=True)`` counted a file in C
     total_words  raw tokens seen (pruned ones included)
     n_sentences  sentences seen (gensim's corpus_count; for a file: LineSentence sentences, i.e.
                  non-empty lines, long lines counting once per max_sentence_length piece)
@@ -189,10 +289,98 @@ def _count_iterable(corpus, max_vocab_size, progress_per, trim_rule) -> CountRes
     return CountResult(_normalise_keys(counts), total, n_sentences, min_reduce)
 
 
-def _count_file_native(path, progress_per, max_len) -> CountResult:
+def _halves(path):
+    """``(size, cut)`` splitting an uncompressed file after the first newline at or past its middle,
+    or None (compressed, small, not a path, or no such newline): where two threads may count."""
+    if not isinstance(path, (str, bytes, os.PathLike)) or (os.cpu_count() or 1) < 2:
+        return None
+    with open_text(path) as f:
+        if not _is_plain(f):
+            return None
+        size = os.fstat(f.fileno()).st_size
+        if size < _PARALLEL_BYTES:
+            return None
+        f.seek(size // 2)
+        pos = size // 2
+        while True:
+            chunk = f.read(1 << 16)
+            if not chunk:
+                return None
+            nl = chunk.find(b"\n")
+            if nl >= 0:
+                cut = pos + nl + 1
+                return (size, cut) if cut < size else None
+            pos += len(chunk)
+
+
+def _count_range(path, start, stop, counter, max_len, out, cancel):
+    """Count the lines in bytes ``[start, stop)`` of an uncompressed file (``start`` and ``stop``
+    after a newline, or the file's ends) into ``counter``; ``out``: [raw, sentences, error]. Stops
+    at the next block once ``cancel`` is set."""
+    name = _name(path)
+    try:
+        with _ReadErrors(name), open_text(path) as f:
+            f.seek(start)
+            left = stop - start
+            tail = b""
+            while (left > 0 or tail) and not cancel.is_set():
+                block = f.read(min(_READ_BYTES, left)) if left > 0 else b""
+                left = left - len(block) if block else 0
+                data = tail + block
+                cut = data.rfind(b"\n") + 1 if left > 0 else len(data)
+                head, tail = data[:cut], data[cut:]
+                if head:
+                    decode_block(head, name, 1)   # strict UTF-8 (the error is re-raised sequentially)
+                    raw, n_sent = counter.count_block(head, max_len)
+                    out[0] += raw
+                    out[1] += n_sent
+    except Exception as exc:   # noqa: BLE001 - the caller counts again in one pass, which raises
+        out[2] = exc
+
+
+def _count_file_parallel(path, halves, max_len):
+    """Two threads count the two halves (``count_block`` releases the GIL); the second counter is
+    merged into the first, its new words after the first's, so first-occurrence order, counts and
+    totals are those of one pass. None when a thread failed (the sequential pass then raises the
+    error naming the line)."""
+    size, cut = halves
+    first, second = _WordCounter(), _WordCounter()
+    out_first, out_second = [0, 0, None], [0, 0, None]
+    cancel = threading.Event()
+    helper = threading.Thread(target=_count_range, name="fastw2v-count", daemon=True,
+                              args=(path, cut, size, second, max_len, out_second, cancel))
+    helper.start()
+    try:
+        _count_range(path, 0, cut, first, max_len, out_first, cancel)
+        if out_first[2] is not None:
+            cancel.set()
+    except BaseException:   # KeyboardInterrupt: stop the helper too
+        cancel.set()
+        raise
+    finally:
+        helper.join()
+    if out_first[2] is not None or out_second[2] is not None:
+        return None
+    first.merge(second)
+    del second
+    return first, out_first[0] + out_second[0], out_first[1] + out_second[1]
+
+
+def _count_file_native(path, max_vocab_size, progress_per, max_len, compact) -> CountResult:
     """File counting in C (``_text.WordCounter``, GIL released): no Python object per token, about
-    3x faster than str.split + Counter; UTF-8 is still checked strictly, block by block."""
-    counter = _WordCounter()
+    3x faster than str.split + Counter; UTF-8 is still checked strictly, block by block. The
+    counter prunes for ``max_vocab_size`` itself, after each sentence (gensim's rule)."""
+    parallel = None
+    if not max_vocab_size:   # (pruning depends on the order of the whole pass: one thread)
+        halves = _halves(path)
+        if halves is not None:
+            parallel = _count_file_parallel(path, halves, max_len)
+    if parallel is not None:
+        counter, total, n_sentences = parallel
+        _log_progress(n_sentences, total, len(counter))
+        counts = RawCounts(counter) if compact else counter.to_dict()
+        return CountResult(counts, total, n_sentences, counter.min_reduce)
+    counter = _WordCounter(max_vocab_size or 0)
     name = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else repr(path)
     total = n_sentences = 0
     next_log = 0
@@ -204,11 +392,12 @@ def _count_file_native(path, progress_per, max_len) -> CountResult:
         if n_sentences >= next_log:
             _log_progress(n_sentences, total, len(counter))
             next_log = n_sentences + progress_per
-    return CountResult(counter.to_dict(), total, n_sentences, 1)
+    counts = RawCounts(counter) if compact else counter.to_dict()
+    return CountResult(counts, total, n_sentences, counter.min_reduce)
 
 
 def _count_file(path, max_vocab_size, progress_per, trim_rule, max_len) -> CountResult:
-    """The pure-Python file counter (also the one that prunes)."""
+    """The pure-Python file counter: without the extension, or to prune with a ``trim_rule``."""
     counts: Counter = Counter()
     update = counts.update
     total = 0
@@ -249,6 +438,7 @@ def count_words(
     *,
     trim_rule: TrimRule | None = None,
     max_sentence_length: int = MAX_SENTENCE_LENGTH,
+    compact: bool = False,
 ) -> CountResult:
     """Count every token of a corpus (gensim's ``scan_vocab``).
 
@@ -258,7 +448,9 @@ def count_words(
     ``keep_vocab_item(word, count, min_reduce, trim_rule)`` and raise ``min_reduce`` by one
     (gensim's rule, checked after each sentence; the first pruning, at ``min_reduce=1``, drops
     nothing unless ``trim_rule`` says so). ``max_sentence_length`` only affects ``n_sentences`` for
-    files (long lines are several sentences). Raises ``TypeError`` for a str / bytes / None /
+    files (long lines are several sentences). ``compact=True``: a file counted in C keeps its counts
+    there (``counts`` is a ``RawCounts``, not a dict), so that a long-tailed corpus never holds a
+    Python object per distinct word; ``Vocabulary.from_counts`` takes either. Raises ``TypeError`` for a str / bytes / None /
     non-iterable sentence, a non-str token (naming the sentence index, 0-based) or a one-shot
     iterator; ``ValueError`` for malformed UTF-8 in a file (naming file and line); ``OSError`` for a
     missing or unreadable file.
@@ -271,8 +463,10 @@ def count_words(
         raise ValueError(f"progress_per must be >= 1, got {progress_per!r}")
     if max_sentence_length < 1:
         raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length!r}")
-    if corpus_file is not None and not max_vocab_size and _WordCounter is not None:
-        result = _count_file_native(corpus_file, progress_per, int(max_sentence_length))
+    if corpus_file is not None and _WordCounter is not None and not (max_vocab_size and trim_rule is not None):
+        # (pruning with a trim_rule calls Python for every word: the pure-Python counter does that)
+        result = _count_file_native(corpus_file, max_vocab_size, progress_per, int(max_sentence_length),
+                                    compact)
     elif corpus_file is not None:
         result = _count_file(corpus_file, max_vocab_size, progress_per, trim_rule, int(max_sentence_length))
     else:
@@ -298,7 +492,7 @@ def effective_min_count(counts: dict, min_count: int, max_final_vocab: int | Non
         raise ValueError(f"max_final_vocab must be None or >= 0, got {max_final_vocab!r}")
     calc = 1
     if max_final_vocab < len(counts):
-        values = np.fromiter(counts.values(), np.int64, count=len(counts))
+        values = _count_values(counts)
         # the (max_final_vocab)-th largest, 0-based
         calc = int(-np.partition(-values, max_final_vocab)[max_final_vocab]) + 1
     return max(calc, min_count)
@@ -369,16 +563,19 @@ class Vocabulary:
             raise ValueError(f"min_count must be >= 0, got {min_count!r}")
         if tie_order not in TIE_ORDERS:
             raise ValueError(f"tie_order must be one of {TIE_ORDERS}, got {tie_order!r}")
-        if not counts or not any(counts.values()):
+        if _no_counts(counts):
             raise EmptyCorpusError("the corpus is empty")
         effective = effective_min_count(counts, min_count, max_final_vocab)
-        if trim_rule is None:
-            kept = [w for w, c in counts.items() if c >= effective]
+        if trim_rule is None and isinstance(counts, RawCounts):
+            kept, kept_counts = counts.select(effective)   # no object for the dropped words
         else:
-            kept = [w for w, c in counts.items() if keep_vocab_item(w, c, effective, trim_rule)]
+            if trim_rule is None:
+                kept = [w for w, c in counts.items() if c >= effective]
+            else:
+                kept = [w for w, c in counts.items() if keep_vocab_item(w, c, effective, trim_rule)]
+            kept_counts = np.fromiter((counts[w] for w in kept), np.int64, count=len(kept))
         if not kept:
             raise EmptyCorpusError(_nothing_survives(counts, min_count, effective, max_final_vocab, trim_rule))
-        kept_counts = np.fromiter((counts[w] for w in kept), np.int64, count=len(kept))
         retained = int(kept_counts.sum())
         dropped = len(counts) - len(kept)
         if null_word and NULL_WORD not in kept:
@@ -386,7 +583,8 @@ class Vocabulary:
             kept_counts = np.append(kept_counts, 1)
         logger.info(
             "effective_min_count=%i retains %i unique words (drops %i), %i of %i words",
-            effective, len(kept), dropped, retained, sum(counts.values()),
+            effective, len(kept), dropped, retained,
+            counts.total() if isinstance(counts, RawCounts) else sum(counts.values()),
         )
         if sorted_vocab:
             order = _sort_order(kept_counts, tie_order)
@@ -402,17 +600,22 @@ class Vocabulary:
         ``keep_vocab_item`` on the new counts are appended in first-occurrence order, unsorted.
         Existing ids never change. Returns the new words.
         """
-        if not counts or not any(counts.values()):
+        if _no_counts(counts):
             raise EmptyCorpusError("the corpus is empty")
         effective = effective_min_count(counts, min_count, max_final_vocab)
         known = self.key_to_index
         new_words = []
         retained = 0
-        for w, c in counts.items():
-            if keep_vocab_item(w, c, effective, trim_rule):
-                retained += c
-                if w not in known:
-                    new_words.append(w)
+        if trim_rule is None and isinstance(counts, RawCounts):
+            kept, kept_counts = counts.select(effective)
+            retained = int(kept_counts.sum())
+            new_words = [w for w in kept if w not in known]
+        else:
+            for w, c in counts.items():
+                if keep_vocab_item(w, c, effective, trim_rule):
+                    retained += c
+                    if w not in known:
+                        new_words.append(w)
         get = counts.get
         grown = self.counts + np.fromiter((get(w, 0) for w in self.index_to_key), np.int64, count=len(self))
         self.counts = np.concatenate((grown, np.fromiter((counts[w] for w in new_words), np.int64,
@@ -447,7 +650,7 @@ class Vocabulary:
 
 
 def _nothing_survives(counts, min_count, effective, max_final_vocab, trim_rule) -> str:
-    top = max(counts.values())
+    top = int(_count_values(counts).max())
     if effective > min_count:
         threshold = f"min_count={effective} (raised from {min_count} by max_final_vocab={max_final_vocab})"
         advice = "raise max_final_vocab"

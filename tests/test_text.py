@@ -200,6 +200,75 @@ def test_word_counter_grows_and_accumulates():
     assert counter.to_dict()["w5"] == 2
 
 
+def reference_pruned(block: bytes, max_vocab_size: int, max_len: int):
+    """gensim's scan_vocab over the block's LineSentence sentences: (items, min_reduce)."""
+    counts, min_reduce = {}, 1
+    for line in block.split(b"\n"):
+        words = line.split()
+        for i in range(0, len(words), max_len):
+            for w in words[i:i + max_len]:
+                counts[w] = counts.get(w, 0) + 1
+            if len(counts) > max_vocab_size:
+                counts = {w: c for w, c in counts.items() if c >= min_reduce}
+                min_reduce += 1
+    return list(counts.items()), min_reduce
+
+
+@settings(max_examples=150, deadline=None)
+@given(block=blocks, max_len=st.integers(1, 5), max_vocab_size=st.integers(1, 6), cut=st.integers(0, 200))
+def test_word_counter_prunes_like_gensim(block, max_len, max_vocab_size, cut):
+    cut = block.rfind(b"\n", 0, cut) + 1   # two blocks of whole lines, counted in turn
+    counter = _text.WordCounter(max_vocab_size)
+    counter.count_block(block[:cut], max_len)
+    counter.count_block(block[cut:], max_len)
+    items, min_reduce = reference_pruned(block, max_vocab_size, max_len)
+    assert counter.items() == items
+    assert counter.min_reduce == min_reduce
+
+
+def test_word_counter_pruning_keeps_memory_bounded():
+    counter = _text.WordCounter(1000)
+    for r in range(20):
+        counter.count_block(b"\n".join(b"u%d_%d" % (r, i) for i in range(5000)) + b"\n")
+    assert len(counter) <= 1000 and counter.min_reduce > 1
+    small = _text.WordCounter()
+    small.count_block(b"\n".join(b"u%d" % i for i in range(10000)))
+    assert counter.nbytes < 2 * small.nbytes   # the pool and the table were reused, not grown
+
+
+@settings(max_examples=100, deadline=None)
+@given(block=blocks, cut=st.integers(0, 200))
+def test_word_counter_merge_is_one_pass(block, cut):
+    first, second, whole = _text.WordCounter(), _text.WordCounter(), _text.WordCounter()
+    first.count_block(block[:cut])
+    second.count_block(block[cut:])
+    whole.count_block(block[:cut])
+    whole.count_block(block[cut:])
+    before = second.items()
+    first.merge(second)
+    assert first.items() == whole.items()
+    assert second.items() == before
+
+
+def test_word_counter_merge_and_readers():
+    a, b = _text.WordCounter(), _text.WordCounter()
+    a.count_block(b"x y x\n")
+    b.count_block("z x \u00e9\n".encode())
+    a.merge(b)
+    assert a.items() == [(b"x", 3), (b"y", 1), (b"z", 1), ("\u00e9".encode(), 1)]
+    assert a.str_items(1, 10) == [("y", 1), ("z", 1), ("\u00e9", 1)] and a.str_items(5, 9) == []
+    assert a.counts().tolist() == [3, 1, 1, 1] and a.total() == 6
+    words, counts = a.select(2)
+    assert words == ["x"] and counts.tolist() == [3]
+    assert a.get("x") == 3 and a.get(b"z") == 1 and a.get("nope", 0) == 0
+    with pytest.raises(ValueError, match="itself"):
+        a.merge(a)
+    with pytest.raises(ValueError, match="max_vocab_size"):
+        a.merge(_text.WordCounter(5))
+    with pytest.raises(ValueError, match="max_vocab_size"):
+        _text.WordCounter(-1)
+
+
 # ---------------------------------------------------------------------------- lookup_tokens
 
 class _Str(str):
