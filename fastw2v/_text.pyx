@@ -701,7 +701,11 @@ cdef class WordCounter:
     def get(self, word, default=None):
         """Count of ``word`` (str, as UTF-8, or bytes), or ``default`` when it was never counted."""
         self._enter()
-        cdef bytes b = word.encode("utf-8") if isinstance(word, str) else bytes(word)
+        cdef bytes b
+        try:
+            b = word.encode("utf-8") if isinstance(word, str) else bytes(word)
+        except UnicodeEncodeError:   # a lone surrogate: no counted file holds it (strict UTF-8)
+            return default
         cdef const unsigned char* s = b
         cdef Py_ssize_t n = len(b)
         cdef uint64_t j

@@ -322,20 +322,24 @@ def _count_range(path, start, stop, counter, max_len, out, cancel):
         with _ReadErrors(name), open_text(path) as f:
             f.seek(start)
             left = stop - start
-            tail = b""
+            tail = []                 # pieces of a line longer than a block (joined once)
             while (left > 0 or tail) and not cancel.is_set():
                 block = f.read(min(_READ_BYTES, left)) if left > 0 else b""
                 left = left - len(block) if block else 0
-                data = tail + block
-                cut = data.rfind(b"\n") + 1 if left > 0 else len(data)
-                head, tail = data[:cut], data[cut:]
+                nl = block.rfind(b"\n") if left > 0 else len(block) - 1
+                if nl < 0 and block:
+                    tail.append(block)
+                    continue
+                head = b"".join(tail + [block[:nl + 1]])
+                tail = [block[nl + 1:]] if nl + 1 < len(block) else []
                 if head:
                     decode_block(head, name, 1)   # strict UTF-8 (the error is re-raised sequentially)
                     raw, n_sent = counter.count_block(head, max_len)
                     out[0] += raw
                     out[1] += n_sent
-    except Exception as exc:   # noqa: BLE001 - the caller counts again in one pass, which raises
-        out[2] = exc
+    except Exception:   # noqa: BLE001 - the caller counts again in one pass, which raises
+        out[2] = True       # (not the exception: its traceback would keep this frame's buffers alive)
+        cancel.set()
 
 
 def _count_file_parallel(path, halves, max_len):
@@ -352,13 +356,16 @@ def _count_file_parallel(path, halves, max_len):
     helper.start()
     try:
         _count_range(path, 0, cut, first, max_len, out_first, cancel)
-        if out_first[2] is not None:
-            cancel.set()
     except BaseException:   # KeyboardInterrupt: stop the helper too
         cancel.set()
         raise
     finally:
-        helper.join()
+        while helper.is_alive():
+            try:
+                helper.join()
+            except BaseException:   # interrupted while waiting: stop the helper, then wait
+                cancel.set()
+                raise
     if out_first[2] is not None or out_second[2] is not None:
         return None
     first.merge(second)

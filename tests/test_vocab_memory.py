@@ -38,11 +38,15 @@ def python_count(monkeypatch, path, **kw):
         return count_words(corpus_file=path, **kw)
 
 
+@pytest.mark.parametrize("read_bytes", [None, 7])          # 7: lines span many blocks
 @pytest.mark.parametrize("end", ["\n", "", "\r\n\n"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_two_thread_count_equals_one_pass(tmp_path, monkeypatch, seed, end):
+def test_two_thread_count_equals_one_pass(tmp_path, monkeypatch, seed, end, read_bytes):
     path = write(tmp_path / "c.txt", long_tailed_lines(seed), end)
     monkeypatch.setattr(vocab_module, "_PARALLEL_BYTES", 64)
+    if read_bytes is not None:
+        monkeypatch.setattr(vocab_module, "_READ_BYTES", read_bytes)
+    monkeypatch.setattr(vocab_module.os, "cpu_count", lambda: 2)   # (also on a one-CPU runner)
     assert vocab_module._halves(path) is not None            # the two-thread path is taken
     got = count_words(corpus_file=path, max_sentence_length=20, compact=True)
     expected = python_count(monkeypatch, path, max_sentence_length=20)
@@ -57,6 +61,8 @@ def test_two_thread_count_reports_bad_utf8_with_the_line(tmp_path, monkeypatch):
     path = tmp_path / "bad.txt"
     path.write_bytes("\n".join(lines).encode() + b"\ncaf\xe9\n" + "\n".join(lines).encode())
     monkeypatch.setattr(vocab_module, "_PARALLEL_BYTES", 64)
+    monkeypatch.setattr(vocab_module.os, "cpu_count", lambda: 2)
+    assert vocab_module._halves(str(path)) is not None       # the two-thread path meets the error
     with pytest.raises(ValueError, match=rf"bad\.txt: line {len(lines) + 1} is not valid UTF-8"):
         count_words(corpus_file=path)
 
@@ -159,8 +165,18 @@ def test_build_vocab_makes_no_python_object_per_distinct_word(tmp_path, monkeypa
         tracemalloc.stop()
     assert model.wv.index_to_key == ["the", "a"] and model.corpus_total_words == 300 * 1003
     assert model.raw_vocab is None
-    assert peak < 10_000_000, f"{peak} bytes of Python objects"
+    assert peak < 16_000_000, f"{peak} bytes of Python objects"   # a dict of every word: ~33 MB
     kept = Word2Vec(vector_size=4, min_count=5, workers=1)
     kept.build_vocab(corpus_file=str(path), keep_raw_vocab=True)   # asked for: a dict of every word
     assert type(kept.raw_vocab) is dict and len(kept.raw_vocab) == 300 * 1000 + 2
     assert kept.wv.index_to_key == model.wv.index_to_key
+
+
+def test_raw_counts_answer_a_lone_surrogate_like_a_dict(tmp_path):
+    path = write(tmp_path / "c.txt", ["a b a", "b c"])
+    got = count_words(corpus_file=path, compact=True).counts
+    assert isinstance(got, RawCounts)
+    lone = "x\udcff"
+    assert got.get(lone, 0) == 0 and lone not in got
+    with pytest.raises(KeyError):
+        got[lone]
