@@ -681,8 +681,8 @@ def _read_binary(f, path, limit, encoding, unicode_errors, datatype, compressed,
         rows.append(row)
         keys.append(key)
     vectors = rows.result()
-    if not np.isfinite(vectors).all():  # float32 -> narrower datatype overflow
-        i = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+    i = first_nonfinite_row(vectors)    # float32 -> narrower datatype overflow
+    if i is not None:
         raise _error(path, f"vector for word {keys[i]!r} overflows {np.dtype(datatype).name}")
     if n == count:
         junk = reader.rest_is_whitespace()
@@ -778,11 +778,10 @@ def write_word2vec_format(path, keys, vectors, binary=False, write_header=True, 
     if vectors.shape[1] < 1:
         raise ValueError("vectors must have at least one dimension")
     _check_words(keys, prefix)
-    finite = np.isfinite(vectors).all(axis=1)
-    if not finite.all():
-        bad = keys[int(np.flatnonzero(~finite)[0])]
-        raise ValueError(f"vector for word {bad!r} contains NaN or infinity; refusing to write a "
-                         "file that cannot be read back")
+    row = first_nonfinite_row(vectors)
+    if row is not None:
+        raise ValueError(f"vector for word {keys[row]!r} contains NaN or infinity; refusing to "
+                         "write a file that cannot be read back")
     if total_vec is None:
         total_vec = len(keys)
     block = 4096
@@ -1061,6 +1060,9 @@ def _load_from_zip(zf, f, path, mmap):
     if _META_MEMBER not in names:
         raise _error(path, f"no {_META_MEMBER} member: not a fastw2v native file")
     for info in zf.infolist():
+        if info.flag_bits & 0x1:       # (zipfile would raise RuntimeError asking for a password)
+            raise _error(path, f"member {info.filename!r} is encrypted; fastw2v files never are "
+                         "(a damaged or foreign file)")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # (bz2 and lzma members are inflated a whole read at a time: no bound on memory)
             raise _error(path, f"member {info.filename!r} uses ZIP compression method "
@@ -1120,13 +1122,20 @@ def check_finite_rows(matrix, path, name, keys=None, block_rows=1 << 16):
     matrix = np.asarray(matrix)
     if matrix.dtype.kind not in "fc" or matrix.ndim != 2:
         return
+    row = first_nonfinite_row(matrix, block_rows)
+    if row is not None:
+        word = f" (word {keys[row]!r})" if keys is not None and row < len(keys) else ""
+        raise VectorFileError(f"{path}: {name} row {row}{word} contains NaN or infinity", path=path)
+
+
+def first_nonfinite_row(matrix, block_rows=1 << 16):
+    """Index of the first row of the 2-D ``matrix`` holding NaN or infinity, or None; checked by
+    blocks of rows, so the temporary is ``block_rows`` rows of booleans, not the matrix's size."""
     for start in range(0, len(matrix), block_rows):
         bad = ~np.isfinite(matrix[start:start + block_rows]).all(axis=1)
         if bad.any():
-            row = start + int(np.flatnonzero(bad)[0])
-            word = f" (word {keys[row]!r})" if keys is not None and row < len(keys) else ""
-            raise VectorFileError(f"{path}: {name} row {row}{word} contains NaN or infinity",
-                                  path=path)
+            return start + int(np.flatnonzero(bad)[0])
+    return None
 
 
 def sniff_format(path):

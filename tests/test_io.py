@@ -707,3 +707,45 @@ def test_gensim_and_fastw2v_files_are_identical_and_cross_load(tmp_path, gensim_
     assert np.array_equal(theirs.vectors, ours.vectors)
     assert [theirs.get_vecattr(k, "count") for k in theirs.index_to_key[:3]] == \
         back.expandos["count"][:3].tolist()
+
+
+def test_first_nonfinite_row_checks_by_blocks():
+    m = np.zeros((10, 3), dtype=np.float32)
+    assert fio.first_nonfinite_row(m, block_rows=3) is None
+    m[7, 1] = np.inf
+    m[8, 0] = np.nan
+    assert fio.first_nonfinite_row(m, block_rows=3) == 7 and fio.first_nonfinite_row(m) == 7
+
+
+def test_writing_a_large_matrix_makes_no_full_size_temporary(tmp_path):
+    """The finiteness check runs by blocks: a whole-matrix boolean temporary alone (4.8 MB here)
+    would exceed the bound."""
+    import tracemalloc
+    vectors = np.ones((300_000, 16), dtype=np.float32)
+    keys = [f"w{i}" for i in range(len(vectors))]
+    tracemalloc.start()
+    try:
+        fio.write_word2vec_format(tmp_path / "v.bin", keys, vectors, binary=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000, peak
+    vectors[250_000, 3] = np.nan
+    with pytest.raises(ValueError, match="'w250000' contains NaN"):
+        fio.write_word2vec_format(tmp_path / "bad.bin", keys, vectors, binary=True)
+
+
+def test_native_file_with_an_encrypted_member_raises_vector_file_error(tmp_path):
+    """A damaged flag bit that marks meta.json encrypted (found by the damaged-file property test):
+    zipfile's RuntimeError asking for a password must not escape."""
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.ones((2, 2), dtype=np.float32))
+    path = tmp_path / "kv.fw2v"
+    kv.save(path)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")            # the first central-directory entry (meta.json)
+    assert at > 0
+    data[at + 8] |= 0x1                      # general purpose flags: encrypted
+    path.write_bytes(bytes(data))
+    with pytest.raises(VectorFileError, match="encrypted"):
+        KeyedVectors.load(path)
