@@ -25,7 +25,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import math
 import os
 import resource
 import shutil
@@ -51,21 +50,10 @@ LINE_TOKENS = 1000
 CHUNK_TOKENS = 1 << 20
 
 
-def _letters(values, width):
-    """(n, width + 1) uint8: base-26 letters of ``values`` and a trailing space."""
-    out = np.empty((len(values), width + 1), dtype=np.uint8)
-    v = values.astype(np.int64)
-    for k in range(width):
-        out[:, width - 1 - k] = 97 + v % 26
-        v //= 26
-    out[:, width] = 32
-    return out
-
-
 def write_longtail(path, tokens=LONGTAIL_TOKENS, seed=0):
     """Write the longtail corpus (see the module docstring) to ``path``; deterministic for the seed."""
     sys.path.insert(0, HERE)
-    from zipf_corpus import word_probabilities
+    from zipf_corpus import _spell, word_probabilities
 
     cdf = np.cumsum(word_probabilities(LONGTAIL_CORE_TYPES, LONGTAIL_EXPONENT))
     cdf[-1] = 1.0
@@ -80,8 +68,8 @@ def write_longtail(path, tokens=LONGTAIL_TOKENS, seed=0):
             core = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), LONGTAIL_CORE_TYPES - 1)
             random_ids = rng.integers(0, 26 ** LONGTAIL_NOISE_WIDTH, n)
             cells = np.zeros((n, width), dtype=np.uint8)   # 0 = no byte
-            spelt_core = _letters(core, LONGTAIL_CORE_WIDTH)
-            spelt_noise = _letters(random_ids, LONGTAIL_NOISE_WIDTH)
+            spelt_core = _spell(core, LONGTAIL_CORE_WIDTH)
+            spelt_noise = _spell(random_ids, LONGTAIL_NOISE_WIDTH)
             cells[~noise, :LONGTAIL_CORE_WIDTH + 1] = spelt_core[~noise]
             cells[noise, :] = spelt_noise[noise]
             # the separator after the last token of each line (and of the chunk) becomes a newline

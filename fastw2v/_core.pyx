@@ -528,6 +528,27 @@ cdef extern from *:
        -ffp-contract=off where it could fuse); FW_FAST_ARITH selects the fast block instead. Rows may alias only at the same index (row == h),
        which elementwise operations allow. */
     #include <string.h>
+    /* Elementwise primitives, one source for both arithmetics (the fast builds' flags may fuse their
+       multiply-adds, the bitwise builds' may not). */
+    /* row += v */
+    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
+    }
+    /* row += g * v */
+    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
+    }
+    /* one target of word2vec.c's update: neu1e += g * row (the row before its update); row += g * h */
+    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
+                                      Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) {
+            float r = row[j];
+            neu1e[j] += g * r;
+            row[j] = r + g * h[j];
+        }
+    }
+    /* the most targets trained as one group (pairwise distinct rows) */
+    #define FW_GROUP 8
     #if defined(FW_FAST_ARITH)
     /* The fast arithmetic (builds compiled with -DFW_FAST_ARITH and -ffp-contract=fast): the same
        operations as the bitwise block below, but each product and sum may be fused into one FMA,
@@ -575,21 +596,6 @@ cdef extern from *:
         for (; j < n; j++) t += a[j] * b[j];
         return t;
     }
-    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
-    }
-    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
-    }
-    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
-                                      Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) {
-            float r = row[j];
-            neu1e[j] += g * r;
-            row[j] = r + g * h[j];
-        }
-    }
-    #define FW_GROUP 8
     /* out[t] = dot(h, rows[t]) for t < nt, four rows at a time (independent accumulators) */
     static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
         int t = 0;
@@ -678,23 +684,6 @@ cdef extern from *:
         return t;
     }
     #endif
-    /* row += v */
-    static inline void fw_add(float *restrict row, const float *restrict v, Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) row[j] += v[j];
-    }
-    /* row += g * v */
-    static inline void fw_axpy(float *restrict row, float g, const float *restrict v, Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) row[j] += g * v[j];
-    }
-    /* one target of word2vec.c's update: neu1e += g * row (the row before its update); row += g * h */
-    static inline void fw_pair_update(float *restrict neu1e, float *row, const float *h, float g,
-                                      Py_ssize_t n) {
-        for (Py_ssize_t j = 0; j < n; j++) {
-            float r = row[j];
-            neu1e[j] += g * r;
-            row[j] = r + g * h[j];
-        }
-    }
     /* Grouped targets (the speed of the per-pair kernels): the targets of one input vector h whose
        rows are pairwise distinct and never h itself are trained as a group: first every dot product
        (interleaved, so the additions of different targets overlap instead of waiting on each
@@ -702,7 +691,6 @@ cdef extern from *:
        read and neu1e written once per element instead of once per target). Per element that is
        the same sequence of roundings as the target-by-target update, so the bits are the same:
        no row of the group is read after another row of the group was written. */
-    #define FW_GROUP 8
     #if defined(__GNUC__) || defined(__clang__)
     static inline float fw_hsum8(fw_v8 v) {
         return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
