@@ -340,7 +340,13 @@ class _Replica:
     """One worker process's copy of the model, with its round state."""
 
     def __init__(self, blob, seed, applied):
-        self.folder = tempfile.mkdtemp(prefix="fastw2v-replica-")
+        # In the worker's own scratch directory, which Dask removes with the worker (also one
+        # that was killed, when its nanny cleans up), else in the system's temp folder.
+        try:
+            scratch = distributed.get_worker().local_directory
+        except ValueError:
+            scratch = None
+        self.folder = tempfile.mkdtemp(prefix="fastw2v-replica-", dir=scratch)
         self.lock = threading.Lock()
         self.reader = None
         self.pending = None          # (round, delta, info) of the last trained round
@@ -352,6 +358,9 @@ class _Replica:
         self.model = _model_from_bytes(blob, self.folder)
         self.model.seed = seed
         self.model._rng_states = None    # fresh per-replica streams (seeded from model.seed)
+        # Rounds are short: no weight copy and full finiteness check per round (_task_train checks
+        # the rows it hands out; every changed row is handed out at each epoch's end).
+        self.model._epoch_guard = False
         # Each row's value when it was last merged (or the initial one): a round's delta is the
         # rows that differ from it, so changes to rows outside a round's merge carry over.
         self.base = {name: m.copy() for name, m in _matrices(self.model).items()}
@@ -446,7 +455,14 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
         for name, m in matrices.items():
             hot = hot_slice(name, len(m), n_sync)
             rows = changed_rows(m[hot], rep.base[name][hot]) + hot.start
-            delta[name] = (rows, m[rows])
+            values = m[rows]
+            if not np.isfinite(values).all():
+                rep.model._diverged = (f"training diverged on worker {_worker_address()} in round "
+                                       f"{rnd} (non-finite weights in {name})")
+            delta[name] = (rows, values)
+        if rep.model._diverged is not None:
+            raise WorkerError(f"{rep.model._diverged}: lower the learning rate (alpha) and train "
+                              "again (or resume from the last checkpoint)")
         info.update(effective_words=effective, loss=loss, delta_bytes=_nbytes(delta),
                     train_seconds=time.perf_counter() - began, finished_at=time.time())
         result = (delta, info)
@@ -674,6 +690,14 @@ class _EpochWork:
         if info["done"]:
             self.current[addr] = None
 
+    def last_round(self, round_bytes, sizes):
+        """Whether the round just assigned ends the epoch: nothing waits, and every share in
+        training has at most ``round_bytes`` left (``sizes``: path -> decompressed bytes)."""
+        if self.orphans or any(self.queues.values()):
+            return False
+        return all(share is None or (sizes[share.path] if share.end is None else share.end)
+                   - share.cursor <= round_bytes for share in self.current.values())
+
     def finished(self):
         return (not self.orphans and all(s is None for s in self.current.values())
                 and not any(self.queues.values()))
@@ -715,8 +739,9 @@ class _Driver:
             try:
                 distributed.wait(list(pending.values()), timeout=_POLL_SECONDS,
                                  return_when="FIRST_COMPLETED")
+                progressed = True
             except TimeoutError:
-                pass
+                progressed = False
             for addr, fut in list(pending.items()):
                 status = fut.status
                 if status == "finished":
@@ -733,8 +758,8 @@ class _Driver:
                 elif status in ("cancelled", "lost"):
                     dead.add(addr)
                     pending.pop(addr)
-            if not pending:
-                break
+            if not pending or progressed:
+                continue    # (the scheduler is asked who is alive only when nothing moved)
             alive = self.alive()
             for addr in list(pending):
                 if addr not in alive:
@@ -919,7 +944,7 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     finally:
         try:
             addrs = list(client.nthreads())
-            if addrs and own_cluster is None:
+            if addrs:
                 distributed.wait([driver.submit(_task_drop, run, addr=a, name="drop") for a in addrs],
                                  timeout=30)
         except Exception:   # noqa: BLE001 - cleanup must not hide the real error
@@ -1028,6 +1053,7 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
             n = max(1, round(n_shares * size / total_bytes))
             shares.extend((path, k * size // n, (k + 1) * size // n if k + 1 < n else None)
                           for k in range(n))
+        file_sizes = dict(zip(paths, sizes))
         loss_history = list(model.loss_history)
         epoch_stats = []
         rnd = 0
@@ -1036,6 +1062,7 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
             work = _EpochWork(shares, sorted(driver.slots), epoch)
             epoch_began = time.perf_counter()
             while True:
+                merged_all = False
                 while not work.finished():
                     driver.adopt_new_workers(rnd - 1, work)
                     assignments = work.assign()
@@ -1044,12 +1071,17 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
                     a0 = _alpha(start_alpha, end_alpha, model.epochs, epoch, work.words, expected)
                     a1 = _alpha(start_alpha, end_alpha, model.epochs, epoch,
                                 work.words + sum(est.values()), expected)
-                    rnd = _round(driver, work, rnd, epoch, assignments, (a0, a1), est,
-                                 hot_rows(rnd, sync_rows, n_words), n_words)
-                # The epoch's end: every row that changed since it was last merged is merged now.
-                a_end = _alpha(start_alpha, end_alpha, model.epochs, epoch, work.words, expected)
-                rnd = _round(driver, work, rnd, epoch, dict.fromkeys(driver.slots), (a_end, a_end),
-                             {}, n_words, n_words)
+                    # The epoch's last round merges every row that changed since it was last merged.
+                    merged_all = work.last_round(driver.round_bytes, file_sizes)
+                    n_sync = n_words if merged_all else hot_rows(rnd, sync_rows, n_words)
+                    rnd = _round(driver, work, rnd, epoch, assignments, (a0, a1), est, n_sync,
+                                 n_words)
+                if not (merged_all and work.finished()):
+                    # A merge-only round of every row (the last round could not be told in advance,
+                    # or a worker was lost in it).
+                    a_end = _alpha(start_alpha, end_alpha, model.epochs, epoch, work.words, expected)
+                    rnd = _round(driver, work, rnd, epoch, dict.fromkeys(driver.slots),
+                                 (a_end, a_end), {}, n_words, n_words)
                 if work.finished():        # (else a worker was lost: its chunks are trained again)
                     break
             done_words, epoch_loss = work.words, work.loss

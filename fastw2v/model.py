@@ -163,6 +163,12 @@ class Word2Vec:
     (gensim's semantics).
     """
 
+    #: Each train() epoch starts with a copy of the weights (engine.WeightSnapshot, restored if the
+    #: epoch diverges) and ends with a finiteness check of every weight. False for the replicas of
+    #: fastw2v.distributed, which train many short rounds and check the rows they merge instead; a
+    #: divergence then marks the model diverged and the driver stops the run.
+    _epoch_guard = True
+
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3, min_alpha=0.0001,
                  sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5,
@@ -469,7 +475,7 @@ class Word2Vec:
 
         config = self._make_config()
         probe = engine.DivergenceProbe(config, self.vocab.counts)
-        snapshot = engine.WeightSnapshot.maybe(config)
+        snapshot = engine.WeightSnapshot.maybe(config) if self._epoch_guard else None
         self.compute_loss = self.compute_loss or bool(compute_loss)
 
         merge = engine.merge_limit(self.workers, self.batch_words, from_file=corpus_file is not None)
@@ -491,7 +497,8 @@ class Word2Vec:
                     stats = engine.run_epoch(config, seeds, batches, alpha_at, self.workers,
                                              queue_factor, show_progress, report_delay, epoch,
                                              expected_words, probe, merge, on_batch)
-                    if not (math.isfinite(stats.loss) and engine.all_finite(config)):
+                    if not (math.isfinite(stats.loss)
+                            and (not self._epoch_guard or engine.all_finite(config))):
                         raise TrainingDivergedError("non-finite loss or weights at the end of the epoch")
                 except TrainingDivergedError as exc:
                     self._handle_divergence(exc, epoch, start_alpha, snapshot)
@@ -529,7 +536,10 @@ class Word2Vec:
         """Restore the epoch-start weights (or mark the model diverged), then raise a clear error."""
         message = (f"training diverged in epoch {epoch + 1} with alpha={start_alpha} ({exc}): "
                    "lower the learning rate (alpha)")
-        if snapshot is not None:
+        if not self._epoch_guard:
+            self._diverged = message    # a distributed replica: the driver stops the run
+            self.wv._mark_unusable(message)
+        elif snapshot is not None:
             snapshot.restore()
             message += (f". The weights were restored to their state at the start of epoch "
                         f"{epoch + 1}, so the model stays usable and can be trained again")

@@ -1,10 +1,12 @@
 """fastw2v.distributed: training on Dask workers (2 processes x 1 thread, tiny corpora)."""
 import bz2
+import glob
 import gzip
 import importlib
 import os
 import signal
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -360,6 +362,19 @@ def test_every_part_trained_once_per_epoch(trained, planted):
         assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))   # no gap, no overlap
 
 
+def test_each_epoch_ends_with_a_training_round_that_merges_every_row(trained):
+    rounds = trained.distributed_stats["rounds"]
+    for epoch in range(PARAMS["epochs"]):
+        mine = [r for r in rounds if r["epoch"] == epoch]
+        assert len(mine) > 2 and all(r["raw_words"] > 0 for r in mine)   # no merge-only round
+        assert mine[-1]["sync_rows"] == len(trained.wv)
+
+
+def test_divergence_on_a_worker_stops_the_run_naming_it(client, planted):
+    with pytest.raises(fd.WorkerError, match=r"worker tcp://127\.0\.0\.1:\d+.*diverged"):
+        fd.train(planted[0], client=client, round_bytes=8000, **dict(PARAMS, alpha=1e30))
+
+
 def test_result_is_an_ordinary_model(trained, planted, tmp_path):
     _, topics = planted
     assert trained.epochs_trained == PARAMS["epochs"] and len(trained.loss_history) == 2
@@ -388,8 +403,15 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
         started.append((kwargs, cluster))
         return cluster
 
+    def replica_folders():
+        tmp = tempfile.gettempdir()
+        return set(glob.glob(os.path.join(tmp, "fastw2v-replica-*"))
+                   + glob.glob(os.path.join(tmp, "dask-scratch-space", "*", "fastw2v-replica-*")))
+
     monkeypatch.setattr(fd, "LocalCluster", spy)
+    before = replica_folders()
     model = fd.train(planted[0], processes=2, threads=1, round_bytes=20000, **dict(PARAMS, epochs=1))
+    assert replica_folders() <= before      # the replicas' scratch folders are gone
     (kwargs, cluster), = started
     assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] is None
     assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (2, 1, True)
