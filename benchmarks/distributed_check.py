@@ -114,8 +114,8 @@ def run_one(args):
             out["train_s"] = time.perf_counter() - t0
             rounds = model.distributed_stats["rounds"]
             walls = [r["wall_seconds"] for r in rounds]
-            # each epoch's last round (training, if it could be told in advance, and a merge of
-            # every row), and the others (training and a merge of the hottest rows)
+            # rounds merging every row (each epoch's last, and where the doubling schedule reaches
+            # the vocabulary's size), and the others (training and a merge of the hottest rows)
             merges = [r for r in rounds if r["sync_rows"] >= len(model.wv)]
             trains = [r for r in rounds if r["sync_rows"] < len(model.wv) and r["raw_words"]]
             out.update(
@@ -179,9 +179,10 @@ def summarise(results):
                 mean = lambda k: statistics.mean(r[k] for r in runs)   # noqa: E731
                 line += (f"\n       rounds: {mean('round_s'):.2f} s / {mean('round_words'):,.0f} "
                          f"words each, {mean('sync_rows_per_round'):,.0f} rows merged on average, "
-                         f"{mean('bytes_per_round') / 1e6:.1f} MB moved per round; each epoch's last "
-                         f"round (merging every row) {mean('bytes_per_epoch_merge') / 1e6:.1f} MB "
-                         f"in {mean('epoch_merge_s'):.2f} s; merging {100 * mean('merge_share'):.1f}% of "
+                         f"{mean('bytes_per_round') / 1e6:.1f} MB moved per round; rounds merging every "
+                         f"row (each epoch's last, and where the doubling reaches the vocabulary) "
+                         f"{mean('bytes_per_epoch_merge') / 1e6:.1f} MB in "
+                         f"{mean('epoch_merge_s'):.2f} s; merging {100 * mean('merge_share'):.1f}% of "
                          f"wall; cluster start-up {mean('startup_s'):.1f} s")
             lines.append(line)
         if len(means) == 2:
