@@ -211,7 +211,8 @@ def main():
     ap.add_argument("--vector-size", type=int, default=100)
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--round-bytes", type=int, default=None, help="default: distributed.ROUND_BYTES")
+    ap.add_argument("--round-bytes", type=int, default=None,
+                    help="default: distributed's own (ROUND_BYTES, CBOW_ROUND_BYTES)")
     ap.add_argument("--sync-rows", type=int, default=None, help="default: distributed.SYNC_ROWS")
     ap.add_argument("--merge", default="sum", help="the merge rule (distributed.MERGE_RULES)")
     ap.add_argument("--alpha", type=float, default=None,
@@ -221,8 +222,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, ROOT)
-    from fastw2v.distributed import ROUND_BYTES, SYNC_ROWS
-    args.round_bytes = ROUND_BYTES if args.round_bytes is None else args.round_bytes
+    from fastw2v.distributed import SYNC_ROWS
     args.sync_rows = SYNC_ROWS if args.sync_rows is None else args.sync_rows
     if args.one:
         args.sg = args.sg[0]
@@ -241,7 +241,8 @@ def main():
                            "--sg", str(sg), "--corpus", corpus, "--wordsim", args.wordsim,
                            "--questions", args.questions, "--epochs", str(args.epochs),
                            "--vector-size", str(args.vector_size), "--window", str(args.window),
-                           "--min-count", str(args.min_count), "--round-bytes", str(args.round_bytes),
+                           "--min-count", str(args.min_count),
+                           *(["--round-bytes", str(args.round_bytes)] if args.round_bytes else []),
                            "--sync-rows", str(args.sync_rows), "--merge", args.merge]
                     if args.alpha is not None:
                         cmd += ["--alpha", str(args.alpha)]
@@ -257,7 +258,7 @@ def main():
                     print(json.dumps(result), flush=True)
         summary = (f"distributed_check: corpus {args.corpus}"
                    f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
-                   f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes}, sync_rows {args.sync_rows}, merge {args.merge}, "
+                   f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes or 'default'}, sync_rows {args.sync_rows}, merge {args.merge}, "
                    f"alpha {'default' if args.alpha is None else args.alpha}, "
                    f"{os.cpu_count()} CPUs" + summarise(results))
         print(summary)

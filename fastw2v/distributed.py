@@ -50,12 +50,16 @@ from .model import Word2Vec
 
 logger = logging.getLogger(__name__)
 
-#: Corpus bytes (decompressed) each worker trains per round at most: ~180k words of English text,
-#: ~0.1-0.3 s of one thread at vector_size 100. Shorter rounds keep the replicas closer (measured:
-#: 4 MiB rounds cost ~0.04 WordSim-353 against 1 MiB, benchmarks/distributed_check.py) and cost
-#: ~40 ms of task hand-offs each. The corpus is cut into shares of at most this size, a multiple of
-#: the number of workers in all, so that every round is about as long for everyone.
+#: Corpus bytes (decompressed) each worker trains per round at most, skip-gram: ~180k words of
+#: English text, ~0.25 s of one thread at vector_size 100. Shorter rounds keep the replicas closer
+#: (measured: 4 MiB rounds cost ~0.04 WordSim-353 against 1 MiB, benchmarks/distributed_check.py)
+#: and cost ~40 ms of task hand-offs each. The corpus is cut into shares of at most this size, a
+#: multiple of the number of workers in all, so that every round is about as long for everyone.
 ROUND_BYTES = 1 << 20
+#: The same for CBOW, which trains a word ~3x faster: 2 MiB rounds last ~0.16 s and, against
+#: 1 MiB, train 10% faster with quality as close to the threaded trainer's (dev corpus, seeds 1-4,
+#: benchmarks/results/2026-12-03-2core/distributed-check*.txt).
+CBOW_ROUND_BYTES = 2 << 20
 #: Counting ranges per worker at most (each at least VOCAB_RANGE_BYTES).
 SHARES_PER_WORKER = 4
 #: A plain file is counted in byte ranges of at least this size (compressed files: one range each).
@@ -590,6 +594,8 @@ def _check_params(params, processes, threads, round_bytes, sync_rows, merge):
             raise TypeError(f"distributed.train: {name} is not accepted here: {why}")
     for name, value in (("processes", processes), ("threads", threads), ("round_bytes", round_bytes),
                         ("sync_rows", sync_rows)):
+        if name == "round_bytes" and value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     trim_rule = params.get("trim_rule")
@@ -897,7 +903,7 @@ class _Driver:
 
 
 def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, resume=None,
-          round_bytes=ROUND_BYTES, sync_rows=SYNC_ROWS, merge="sum", _on_round=None, **params):
+          round_bytes=None, sync_rows=SYNC_ROWS, merge="sum", _on_round=None, **params):
     """Train a ``Word2Vec`` on Dask workers; returns an ordinary ``Word2Vec``.
 
     ``corpus_file``: a path, a glob or a list of them (plain, .gz, .bz2; one sentence per line),
@@ -909,7 +915,8 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     ``workers``, ``callbacks``, ``max_vocab_size`` and ``sentences`` are refused, see _REJECTED).
     ``checkpoint``: path saved (native format, atomically) at the end of every epoch.
     ``resume``: a checkpoint to continue from (its parameters apply; ``params`` given must agree).
-    ``round_bytes``: corpus bytes each worker trains between merges. ``sync_rows``: rows of each
+    ``round_bytes``: corpus bytes each worker trains between merges (None: ROUND_BYTES for
+    skip-gram, CBOW_ROUND_BYTES for CBOW). ``sync_rows``: rows of each
     matrix merged after every round, at least (the most frequent; see hot_rows); every row is
     merged at each epoch's end.
 
@@ -918,6 +925,8 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     time) and the workers lost.
     """
     model, trim_rule = _check_params(params, processes, threads, round_bytes, sync_rows, merge)
+    if round_bytes is None:
+        round_bytes = ROUND_BYTES if model.sg else CBOW_ROUND_BYTES
     patterns = _corpus_patterns(corpus_file)
     resumed = None
     if resume is not None:

@@ -97,6 +97,15 @@ def test_params_are_validated_before_any_cluster_starts(monkeypatch, planted):
         fd.train(planted[0], merge="median")
 
 
+@pytest.mark.parametrize("sg, expected", [(1, fd.ROUND_BYTES), (0, fd.CBOW_ROUND_BYTES)])
+def test_default_round_bytes_depend_on_the_architecture(client, planted, monkeypatch, sg, expected):
+    seen = []
+    monkeypatch.setattr(fd, "_train", lambda driver, *a: seen.append(driver.round_bytes))
+    fd.train(planted[0], client=client, **dict(PARAMS, sg=sg))
+    fd.train(planted[0], client=client, round_bytes=12345, **dict(PARAMS, sg=sg))
+    assert seen == [expected, 12345] and fd.CBOW_ROUND_BYTES > fd.ROUND_BYTES
+
+
 def test_unreadable_path_names_worker_and_path(client, planted, tmp_path):
     missing = str(tmp_path / "missing.txt")
     with pytest.raises(fd.WorkerError, match=r"worker tcp://127\.0\.0\.1:\d+ cannot read corpus "
