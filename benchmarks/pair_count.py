@@ -35,8 +35,10 @@ def count(corpus, sample, window, min_count, seed=0):
     full = np.uint64(tables.KEEP_ALWAYS)
     rng = np.random.default_rng(seed)
     raw = in_vocab = kept = pairs = targets = 0
-    by_word_ctx = np.zeros(V, np.float64)     # pairs in which the word is the context (input row)
-    by_word_ctr = np.zeros(V, np.float64)     # pairs in which the word is the centre (output target)
+    # pairs in which the word is the centre (its output target row). Summed over centres, a kept
+    # token is a context (input row) exactly as often as it is a centre in expectation (symmetric
+    # windows), so the same weights stand for the context rows (an estimate; exact for the totals).
+    by_word = np.zeros(V, np.float64)
     for batch in model._batches(None, corpus):
         tok, off = batch.tokens, batch.offsets
         raw += batch.raw_words
@@ -54,19 +56,12 @@ def count(corpus, sample, window, min_count, seed=0):
         kept += len(ktok)
         pairs += int(p.sum())
         targets += int((p > 0).sum())
-        by_word_ctr += np.bincount(ktok, weights=p, minlength=V)
-        # each pair of centre i covers its window's context tokens; summed over centres, a kept
-        # token is a context exactly as often as it is a centre in expectation (symmetric windows),
-        # so the context weights use the same p (an estimate; exact for the totals)
-        by_word_ctx += np.bincount(ktok, weights=p, minlength=V)
-    counts = np.asarray(model.vocab.counts if hasattr(model.vocab, "counts") else
-                        [model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key], np.float64)
-    q = counts ** 0.75
-    q /= q.sum()
+        by_word += np.bincount(ktok, weights=p, minlength=V)
+    q = tables.noise_distribution(model.vocab.counts, model.ns_exponent)
     shares = {}
     for top in (1_000, 10_000, 30_000):
-        shares[str(top)] = dict(context=float(by_word_ctx[:top].sum() / max(pairs, 1)),
-                                target=float(by_word_ctr[:top].sum() / max(pairs, 1)),
+        window_share = float(by_word[:top].sum() / max(pairs, 1))
+        shares[str(top)] = dict(context=window_share, target=window_share,
                                 negative=float(q[:top].sum()))
     return dict(corpus=corpus, sample=sample, window=window, min_count=min_count, vocab=V,
                 raw_words=int(raw), in_vocab_words=int(in_vocab), kept_words=int(kept),
