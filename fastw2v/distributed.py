@@ -463,10 +463,9 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
             if not np.isfinite(values).all():
                 rep.model._diverged = (f"training diverged on worker {_worker_address()} in round "
                                        f"{rnd} (non-finite weights in {name})")
+                raise WorkerError(f"{rep.model._diverged}: lower the learning rate (alpha) and "
+                                  "train again (or resume from the last checkpoint)")
             delta[name] = (rows, values)
-        if rep.model._diverged is not None:
-            raise WorkerError(f"{rep.model._diverged}: lower the learning rate (alpha) and train "
-                              "again (or resume from the last checkpoint)")
         info.update(effective_words=effective, loss=loss, delta_bytes=_nbytes(delta),
                     train_seconds=time.perf_counter() - began, finished_at=time.time())
         result = (delta, info)

@@ -536,18 +536,16 @@ class Word2Vec:
         """Restore the epoch-start weights (or mark the model diverged), then raise a clear error."""
         message = (f"training diverged in epoch {epoch + 1} with alpha={start_alpha} ({exc}): "
                    "lower the learning rate (alpha)")
-        if not self._epoch_guard:
-            self._diverged = message    # a distributed replica: the driver stops the run
-            self.wv._mark_unusable(message)
-        elif snapshot is not None:
+        if snapshot is not None:
             snapshot.restore()
             message += (f". The weights were restored to their state at the start of epoch "
                         f"{epoch + 1}, so the model stays usable and can be trained again")
         else:
             self._diverged = message
-            message += (". The model is too large for a restore copy (DIVERGENCE_SNAPSHOT_MAX_BYTES), "
-                        "so it is marked diverged: queries and train() raise until build_vocab() "
-                        "re-initialises it")
+            if self._epoch_guard:   # (a distributed replica keeps no copy: its driver stops the run)
+                message += (". The model is too large for a restore copy "
+                            "(DIVERGENCE_SNAPSHOT_MAX_BYTES), so it is marked diverged: queries and "
+                            "train() raise until build_vocab() re-initialises it")
             self.wv._mark_unusable(message)
         raise TrainingDivergedError(message) from exc
 
