@@ -379,6 +379,46 @@ def test_each_epoch_ends_with_a_training_round_that_merges_every_row(trained):
         assert mine[-1]["sync_rows"] == len(trained.wv)
 
 
+def test_pipelined_rounds_cover_every_part_and_follow_the_schedule(client, planted):
+    """pipeline=True: every part once per epoch, one falling schedule, each epoch's last round
+    hands out every row, and the model is as good as the barrier one on the planted topics."""
+    path, topics = planted
+    model = fd.train(path, client=client, round_bytes=8000, sync_rows=4, pipeline=True, **PARAMS)
+    rounds = model.distributed_stats["rounds"]
+    size = os.path.getsize(path)
+    for epoch in model.distributed_stats["epochs"]:
+        assert epoch["raw_words"] == model.corpus_total_words
+        chunks = sorted((a, b) for _, a, b in epoch["chunks"] if b > a)
+        assert chunks[0][0] == 0 and chunks[-1][1] == size
+        assert all(x[1] == y[0] for x, y in zip(chunks, chunks[1:]))
+        mine = [r for r in rounds if r["epoch"] == epoch["epoch"]]
+        assert mine[-1]["sync_rows"] == len(model.wv)
+        assert mine[0]["alpha"][0] == pytest.approx(
+            model.alpha - (model.alpha - model.min_alpha) * epoch["epoch"] / PARAMS["epochs"])
+    starts = [r["alpha"][0] for r in rounds]
+    assert all(x >= y for x, y in zip(starts, starts[1:]))
+    assert rounds[-1]["alpha"][1] == pytest.approx(model.min_alpha)
+    assert neighbour_purity(model.wv, topics) > 0.8
+
+
+def test_merge_changes_sums_or_averages_the_changes():
+    rng = np.random.default_rng(3)
+    a = {"vectors": (np.array([0, 2]), rng.standard_normal((2, 4)).astype(np.float32))}
+    b = {"vectors": (np.array([2, 3]), rng.standard_normal((2, 4)).astype(np.float32))}
+    rows, change, touched = fd.merge_changes([a, b], "sum")["vectors"]
+    assert rows.tolist() == [0, 2, 3] and touched.tolist() == [1, 2, 1]
+    assert np.array_equal(change[0], a["vectors"][1][0])          # one replica: its change exactly
+    np.testing.assert_allclose(change[1], a["vectors"][1][1] + b["vectors"][1][0], rtol=1e-6)
+    rows, change, _ = fd.merge_changes([a, b], "mean")["vectors"]
+    np.testing.assert_allclose(change[1], (a["vectors"][1][1] + b["vectors"][1][0]) / 2, rtol=1e-6)
+    every = [{"vectors": (np.arange(3), rng.standard_normal((3, 4)).astype(np.float32))}
+             for _ in range(2)]
+    out = {"vectors": np.full((3, 4), np.nan, dtype=np.float32)}
+    rows, change, touched = fd.merge_changes(every, "sum", out)["vectors"]
+    assert change is out["vectors"] and touched.tolist() == [2, 2, 2]
+    assert np.array_equal(change, every[0]["vectors"][1] + every[1]["vectors"][1])
+
+
 def test_divergence_on_a_worker_stops_the_run_naming_it(client, planted):
     with pytest.raises(fd.WorkerError, match=r"worker tcp://127\.0\.0\.1:\d+.*diverged"):
         fd.train(planted[0], client=client, round_bytes=8000, **dict(PARAMS, alpha=1e30))
@@ -431,9 +471,10 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
 
 # ------------------------------------------------------------------ faults
 
+@pytest.mark.parametrize("pipeline", [False, True])
 @pytest.mark.parametrize("sync_rows", [fd.SYNC_ROWS, 4])
 @pytest.mark.parametrize("phase", ["train", "merge"])
-def test_killed_worker_loses_only_its_round(planted, phase, sync_rows):
+def test_killed_worker_loses_only_its_round(planted, phase, sync_rows, pipeline):
     """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
     its round unmerged), or kill the merging worker while the merged rows are being handed out.
     With sync_rows=4 the rounds merge a few rows only, so the chunks the victim trained earlier in
@@ -452,7 +493,7 @@ def test_killed_worker_loses_only_its_round(planted, phase, sync_rows):
                 killed.append(victim)
 
         model = fd.train(path, client=client, round_bytes=8000, sync_rows=sync_rows,
-                         _on_round=kill, **dict(PARAMS, epochs=3))
+                         pipeline=pipeline, _on_round=kill, **dict(PARAMS, epochs=3))
     finally:
         client.close()
         cluster.close()
