@@ -110,7 +110,7 @@ def run_one(args):
             cpu_started = _tree_cpu()      # worker processes started and imported
             t0 = time.perf_counter()
             model = fd.train(args.corpus, client=client, round_bytes=args.round_bytes,
-                             pipeline=not args.no_pipeline,
+                             pipeline=args.pipeline,
                              sync_rows=args.sync_rows, merge=args.merge, **params)
             out["train_s"] = time.perf_counter() - t0
             rounds = model.distributed_stats["rounds"]
@@ -216,8 +216,8 @@ def main():
                     help="default: distributed's own (ROUND_BYTES, CBOW_ROUND_BYTES)")
     ap.add_argument("--sync-rows", type=int, default=None, help="default: distributed.SYNC_ROWS")
     ap.add_argument("--merge", default="sum", help="the merge rule (distributed.MERGE_RULES)")
-    ap.add_argument("--no-pipeline", action="store_true",
-                    help="barrier rounds (train(..., pipeline=False)) instead of pipelined ones")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="pipelined rounds (train(..., pipeline=True), experimental)")
     ap.add_argument("--alpha", type=float, default=None,
                     help="initial learning rate (default: Word2Vec's, 0.025; word2vec.c's CBOW uses 0.05)")
     ap.add_argument("--out", help="write OUT.json (all runs) and OUT.txt (summary)")
@@ -247,7 +247,7 @@ def main():
                            "--min-count", str(args.min_count),
                            *(["--round-bytes", str(args.round_bytes)] if args.round_bytes else []),
                            "--sync-rows", str(args.sync_rows), "--merge", args.merge,
-                           *(["--no-pipeline"] if args.no_pipeline else [])]
+                           *(["--pipeline"] if args.pipeline else [])]
                     if args.alpha is not None:
                         cmd += ["--alpha", str(args.alpha)]
                     load = os.getloadavg()[0]
@@ -263,7 +263,7 @@ def main():
         summary = (f"distributed_check: corpus {args.corpus}"
                    f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
                    f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes or 'default'}, sync_rows {args.sync_rows}, merge {args.merge}, "
-                   f"{'barrier' if args.no_pipeline else 'pipelined'} rounds, "
+                   f"{'pipelined' if args.pipeline else 'barrier'} rounds, "
                    f"alpha {'default' if args.alpha is None else args.alpha}, "
                    f"{os.cpu_count()} CPUs" + summarise(results))
         print(summary)
