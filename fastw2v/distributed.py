@@ -497,8 +497,10 @@ class _Replica:
             changes[name] = (rows, diffs)
         return changes
 
-    def diverged(self, name):
-        self.model._diverged = (f"training diverged on worker {_worker_address()} "
+    def diverged(self, name, rnd=None):
+        """Mark the model diverged (non-finite weights in matrix ``name``) and raise WorkerError."""
+        when = "" if rnd is None else f" in round {rnd}"
+        self.model._diverged = (f"training diverged on worker {_worker_address()}{when} "
                                 f"(non-finite weights in {name})")
         raise WorkerError(f"{self.model._diverged}: lower the learning rate (alpha) and train "
                           "again (or resume from the last checkpoint)")
@@ -593,22 +595,15 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
         began = time.perf_counter()
         model = rep.model
         matrices = _matrices(model)
-        raw = effective = 0
-        loss = 0.0
-        info = {"addr": _worker_address(), "path": None, "bytes": 0, "raw_words": 0}
-        if spec is not None:
-            raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
-                                                      round_bytes)
+        raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
+                                                  round_bytes)
         delta = {}
         for name, m in matrices.items():
             hot = hot_slice(name, len(m), n_sync)
             rows = changed_rows(m[hot], rep.base[name][hot]) + hot.start
             values = m[rows]
             if not np.isfinite(values).all():
-                rep.model._diverged = (f"training diverged on worker {_worker_address()} in round "
-                                       f"{rnd} (non-finite weights in {name})")
-                raise WorkerError(f"{rep.model._diverged}: lower the learning rate (alpha) and "
-                                  "train again (or resume from the last checkpoint)")
+                rep.diverged(name, rnd)
             delta[name] = (rows, values)
         info.update(effective_words=effective, loss=loss, delta_bytes=_nbytes(delta),
                     train_seconds=time.perf_counter() - began, finished_at=time.time())
@@ -619,7 +614,9 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
 
 def _train_chunk(rep, spec, start_alpha, end_alpha, est_words, round_bytes):
     """Train ``rep``'s model on its next chunk of ``spec``; returns raw and effective words, the
-    loss and the chunk's info (where it starts and stops)."""
+    loss and the chunk's info (where it starts and stops). ``spec`` None: train nothing."""
+    if spec is None:
+        return 0, 0, 0.0, {"addr": _worker_address(), "path": None, "bytes": 0, "raw_words": 0}
     path, start, end = spec
     try:
         reader = rep.reader_at(path, start, end)
@@ -676,12 +673,8 @@ def _task_step(run, first, rnd, spec, start_alpha, end_alpha, est_words, round_b
                                f"pipelined segment {rep.segment}, asked for round {rnd} of {first}")
         began = time.perf_counter()
         merge_seconds = rep.add_merged(rnd - 2, older, rule) if older else 0.0
-        raw = effective = 0
-        loss = 0.0
-        info = {"addr": _worker_address(), "path": None, "bytes": 0, "raw_words": 0}
-        if spec is not None:
-            raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
-                                                      round_bytes)
+        raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
+                                                  round_bytes)
         changes = rep.hand_out(n_sync, rule)
         info.update(round=rnd, n_sync=n_sync, effective_words=effective, loss=loss,
                     delta_bytes=_nbytes(changes), merge_seconds=merge_seconds,
