@@ -103,14 +103,13 @@ def run_one(args):
             import distributed as dd
             from fastw2v import distributed as fd
             t0 = time.perf_counter()
-            cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=None)
+            cluster = fd.local_cluster(processes=2, threads=1)   # what train(client=None) starts
             client = dd.Client(cluster)
             out["startup_s"] = time.perf_counter() - t0
             cpu_started = _tree_cpu()      # worker processes started and imported
             t0 = time.perf_counter()
             model = fd.train(args.corpus, client=client, round_bytes=args.round_bytes,
-                             pipeline=args.pipeline,
+                             rounds=args.rounds,
                              sync_rows=args.sync_rows, merge=args.merge, **params)
             out["train_s"] = time.perf_counter() - t0
             rounds = model.distributed_stats["rounds"]
@@ -216,8 +215,8 @@ def main():
                     help="default: distributed's own (ROUND_BYTES, CBOW_ROUND_BYTES)")
     ap.add_argument("--sync-rows", type=int, default=None, help="default: distributed.SYNC_ROWS")
     ap.add_argument("--merge", default="sum", help="the merge rule (distributed.MERGE_RULES)")
-    ap.add_argument("--pipeline", action="store_true",
-                    help="pipelined rounds (train(..., pipeline=True), experimental)")
+    ap.add_argument("--rounds", default="chained",
+                    help="how rounds follow each other (distributed.ROUND_MODES)")
     ap.add_argument("--alpha", type=float, default=None,
                     help="initial learning rate (default: Word2Vec's, 0.025; word2vec.c's CBOW uses 0.05)")
     ap.add_argument("--out", help="write OUT.json (all runs) and OUT.txt (summary)")
@@ -247,7 +246,7 @@ def main():
                            "--min-count", str(args.min_count),
                            *(["--round-bytes", str(args.round_bytes)] if args.round_bytes else []),
                            "--sync-rows", str(args.sync_rows), "--merge", args.merge,
-                           *(["--pipeline"] if args.pipeline else [])]
+                           "--rounds", args.rounds]
                     if args.alpha is not None:
                         cmd += ["--alpha", str(args.alpha)]
                     load = os.getloadavg()[0]
@@ -263,7 +262,7 @@ def main():
         summary = (f"distributed_check: corpus {args.corpus}"
                    f"{'' if limit is None else f' (first {args.limit_mb} MB)'}, {args.epochs} epochs, "
                    f"seeds {args.seeds}, dim {args.vector_size}, round_bytes {args.round_bytes or 'default'}, sync_rows {args.sync_rows}, merge {args.merge}, "
-                   f"{'pipelined' if args.pipeline else 'barrier'} rounds, "
+                   f"{args.rounds} rounds, "
                    f"alpha {'default' if args.alpha is None else args.alpha}, "
                    f"{os.cpu_count()} CPUs" + summarise(results))
         print(summary)

@@ -14,7 +14,10 @@ computes the same merge from the same deltas, so the replicas are equal on every
 learning rate follows one linear schedule over all workers' words (every replica sweeps the same
 alpha range in a round, as the threads of one process do at the same moment). Deltas go from
 worker to worker as Dask task results; the client only submits tasks and reads a few numbers per
-round, plus the full model at each checkpoint and at the end.
+round, plus the merged weights at each checkpoint and at the end. By default (``rounds="chained"``,
+``_Pipeline``) a worker's one task per round adds the round before's merged change and trains
+the next, all planned and submitted ahead; ``"barrier"`` rounds (``_Driver.round``) wait for the
+client between a round's training tasks, its merge tasks and the next round.
 
 Faults: a worker that dies (SIGKILL, lost machine) loses what it trained since its rows were last
 merged; that part of the corpus (its round, and its earlier chunks of the epoch whose rows were not
@@ -22,6 +25,7 @@ all merged yet) is trained again by another worker, a restarted worker is seeded
 replica's merged state, and every part of the corpus is in the model once per epoch. With ``checkpoint=PATH`` the
 model is saved at each epoch end; ``train(..., resume=PATH)`` continues from it.
 """
+import contextlib
 import functools
 import glob
 import io
@@ -37,6 +41,7 @@ import uuid
 import numpy as np
 
 try:
+    import dask
     import distributed
     from distributed import Client, LocalCluster
 except ImportError as _exc:   # pragma: no cover - depends on the environment
@@ -80,6 +85,17 @@ _COMPARE_ROWS = 1 << 14
 #: rows, z the number of trailing zero bits of r, so rows up to SYNC_ROWS * 2**k are merged at least
 #: every 2**k rounds; every row is merged at each epoch's end. See hot_rows().
 SYNC_ROWS = 1024
+#: train(rounds=...): how many rounds a worker's step lags behind the merge it adds (_task_step),
+#: 0 for barrier rounds (the client submits each round's training, then its merge).
+ROUND_MODES = {"chained": 1, "barrier": 0, "overlapped": 2}
+#: glibc malloc settings of the worker processes of the LocalCluster that train() starts: freed
+#: memory is kept for reuse instead of being handed back to the system at once (Dask's nanny sets
+#: MALLOC_TRIM_THRESHOLD_=65536), so that the matrix-sized arrays of every round (deltas, their
+#: transfers, merges) do not fault fresh pages in each time: ~10% of CBOW's words/s on the
+#: 2-core machine (docs/distributed.md, "Costs"). Set them for your own cluster's workers the same
+#: way (Dask's ``distributed.nanny.pre-spawn-environ``).
+LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+                       "MALLOC_TOP_PAD_": str(64 << 20)}
 #: How the replicas' changes to a row are merged (merge_deltas).
 MERGE_RULES = ("sum", "mean")
 #: The weight matrices a round can change, by name (a replica's attribute path in _matrices).
@@ -247,23 +263,41 @@ def hot_slice(name, n_rows, n):
     return slice(n_rows - n, n_rows) if name == "syn1" else slice(0, n)
 
 
-def changed_rows(current, before):
-    """int64 ids of the rows of ``current`` that differ from ``before`` (a row whose value did not
-    change counts as not touched)."""
+def changed_mask(current, before):
+    """Boolean mask of the rows of ``current`` that differ from ``before`` (a row whose value did
+    not change counts as not touched)."""
     mask = np.zeros(len(current), dtype=bool)
     for s in range(0, len(current), _COMPARE_ROWS):
         np.any(current[s:s + _COMPARE_ROWS] != before[s:s + _COMPARE_ROWS], axis=1,
                out=mask[s:s + _COMPARE_ROWS])
-    return np.flatnonzero(mask)
+    return mask
 
 
-def merge_deltas(deltas, rule="mean", base=None):
+def changed_rows(current, before):
+    """int64 ids of the rows of ``current`` that differ from ``before`` (see changed_mask)."""
+    return np.flatnonzero(changed_mask(current, before))
+
+
+def sparse_delta(rows, values):
+    """A delta's ``(rows, values)`` as int64 ids and their values: a whole-matrix delta (``rows``
+    a boolean mask over every row, ``values`` the whole matrix) keeps the rows the mask marks."""
+    if rows.dtype == np.bool_:
+        rows = np.flatnonzero(rows)
+        return rows, values[rows]
+    return rows, values
+
+
+def merge_deltas(deltas, rule="mean", base=None, out=None):
     """The round's merged rows from the replicas' deltas.
 
     ``deltas``: list of ``{name: (rows, values)}`` (``rows`` unique int64 ids a replica changed,
-    ``values`` float32 ``[len(rows), D]`` their values after its round). Returns ``{name: (rows,
-    values, touched)}``: every row some replica changed, merged over the replicas that changed it,
-    and how many did. Rows no replica changed are absent: they keep their value everywhere.
+    ``values`` float32 ``[len(rows), D]`` their values after its round; or, for a merge of every
+    row, ``rows`` a boolean mask of the rows it changed and ``values`` its whole matrix). Returns
+    ``{name: (rows, values, touched)}``: every row some replica changed, merged over the replicas
+    that changed it, and how many did. Rows no replica changed are absent: they keep their value
+    everywhere (with whole-matrix deltas, ``rows`` is the mask of the rows some replica changed
+    and ``values`` a whole matrix, meaningful on those rows: ``out[name]`` if given, the other
+    rows of which are left as they are).
     ``rule`` (MERGE_RULES): "mean", the mean of their values; "sum", the row's last merged value
     (``base[name]``, the matrices every replica shares for these rows) plus the sum of their
     changes, as if their updates had been applied one after the other (what threads sharing one
@@ -273,6 +307,15 @@ def merge_deltas(deltas, rule="mean", base=None):
     if rule not in MERGE_RULES:
         raise ValueError(f"merge must be one of {MERGE_RULES}, got {rule!r}")
     merged = {}
+    dense = [{name: part for name, part in d.items() if part[0].dtype == np.bool_} for d in deltas]
+    if any(dense) and all(len(d) == len(full) for d, full in zip(dense, deltas)):
+        for name in MATRICES:
+            parts = [d[name] for d in dense if name in d]
+            if parts:
+                merged[name] = _merge_whole(parts, rule, None if base is None else base[name],
+                                            None if out is None else out.get(name))
+        return merged
+    deltas = [{name: sparse_delta(*part) for name, part in d.items()} for d in deltas]
     for name, rows, sums, touched in _accumulate(deltas):
         uniform = int(touched[0]) if len(rows) and (touched == touched[0]).all() else None
         if rule == "mean":
@@ -286,6 +329,28 @@ def merge_deltas(deltas, rule="mean", base=None):
                     sums -= again
         merged[name] = (rows, sums, touched)
     return merged
+
+
+def _merge_whole(parts, rule, base, out=None):
+    """merge_deltas for one matrix from whole-matrix deltas ``[(mask, values)]``, in whole-matrix
+    arithmetic, with the row-wise path's formulas. ``out``: a matrix to merge into (its rows that
+    no delta changed are left as they are), else a new one."""
+    touched = np.zeros(len(parts[0][0]), dtype=np.int32)
+    for mask, _ in parts:
+        touched += mask
+    some = touched > 0
+    if out is None:
+        out = np.zeros_like(parts[0][1])
+    else:
+        np.copyto(out, 0, where=some[:, None])
+    for mask, values in parts:
+        np.add(out, values, out=out, where=mask[:, None])   # (0 + v: as the row-wise path)
+    if rule == "mean":
+        np.divide(out, touched[:, None], out=out, where=(touched > 1)[:, None])
+    else:
+        for k in range(1, int(touched.max(initial=0))):    # sum of (value - base)
+            np.subtract(out, base, out=out, where=(touched > k)[:, None])
+    return some, out, touched
 
 
 def merge_changes(changes, rule="sum", out=None):
@@ -584,7 +649,8 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
     """Train this replica's next chunk: the lines of ``spec = (path, start, end)`` from ``start``,
     about ``round_bytes`` of them (``spec`` None: train nothing). Returns the delta, the rows among
     each matrix's ``n_sync`` hottest (hot_slice) that differ from their last merged value, with
-    their values, and an info dict. Idempotent per round: a second call returns the first result."""
+    their values (for every row: the mask of the changed rows and the whole matrix, see
+    merge_deltas), and an info dict. Idempotent per round: a second call returns the first result."""
     rep = _replica(run)
     with rep.lock:
         if rep.pending is not None and rep.pending[0] == rnd:
@@ -599,9 +665,12 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
                                                   round_bytes)
         delta = {}
         for name, m in matrices.items():
-            hot = hot_slice(name, len(m), n_sync)
-            rows = changed_rows(m[hot], rep.base[name][hot]) + hot.start
-            values = m[rows]
+            if n_sync >= len(m):     # every row: the whole matrix, and which rows changed
+                rows, values = changed_mask(m, rep.base[name]), m.copy()
+            else:
+                hot = hot_slice(name, len(m), n_sync)
+                rows = changed_rows(m[hot], rep.base[name][hot]) + hot.start
+                values = m[rows]
             if not np.isfinite(values).all():
                 rep.diverged(name, rnd)
             delta[name] = (rows, values)
@@ -644,17 +713,19 @@ def _train_chunk(rep, spec, start_alpha, end_alpha, est_words, round_bytes):
 
 
 def _task_step(run, first, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, n_sync, rule,
-               previous, *older):
+               lag, previous, *older):
     """Round ``rnd`` of the pipelined segment that starts at round ``first`` (see ``train``'s
-    ``pipeline``): add round ``rnd - 2``'s merged change (``older``: every contributor's result of
-    that round, none for the segment's first two rounds), train the next chunk of ``spec`` (None:
-    nothing), and hand out this replica's changes among each matrix's ``n_sync`` hottest rows.
+    ``rounds``): add round ``rnd - lag``'s merged change (``older``: every contributor's result
+    of that round, none for the segment's first ``lag`` rounds), train the next chunk of ``spec``
+    (None: nothing), and hand out this replica's changes among each matrix's ``n_sync`` hottest rows.
     ``previous``: this replica's step of round ``rnd - 1`` (or, for a segment's first round,
     its finish of the segment before, or None): a dependency only, so that Dask runs a replica's
     steps in round order (ready tasks are not always started in submission order).
 
-    Round ``rnd``'s hand-off to the other workers overlaps round ``rnd + 1``'s training, so a
-    round trains on the merge of the round before last plus this replica's own changes. Returns
+    With ``lag`` 2, round ``rnd``'s hand-off to the other workers overlaps round ``rnd + 1``'s
+    training, so a round trains on the merge of the round before last plus this replica's own
+    changes; with ``lag`` 1, on the merge of the round before (barrier rounds' state, without a
+    round trip through the client). Returns
     ``(changes, info)`` (merge_changes' input), or None once a fault closed the segment. A
     repeated call returns the first result."""
     rep = _replica(run)
@@ -672,7 +743,7 @@ def _task_step(run, first, rnd, spec, start_alpha, end_alpha, est_words, round_b
                                f"{rep.stepped if rep.segment == first else rep.applied} of "
                                f"pipelined segment {rep.segment}, asked for round {rnd} of {first}")
         began = time.perf_counter()
-        merge_seconds = rep.add_merged(rnd - 2, older, rule) if older else 0.0
+        merge_seconds = rep.add_merged(rnd - lag, older, rule) if older else 0.0
         raw, effective, loss, info = _train_chunk(rep, spec, start_alpha, end_alpha, est_words,
                                                   round_bytes)
         changes = rep.hand_out(n_sync, rule)
@@ -694,9 +765,10 @@ def _task_info(result):
 
 
 def _task_finish(run, first, last, rule, n_before, *results):
-    """End the pipelined segment ``first..last``: add the merged changes of its last two rounds
-    (``results``: round ``last - 1``'s, ``n_before`` of them, then round ``last``'s, which handed
-    out every row), then set every row to its merged value, so that all replicas are equal."""
+    """End the pipelined segment ``first..last``: add the merged changes of its rounds not added
+    by a step (``results``: round ``last - 1``'s, ``n_before`` of them, when the steps lag by two
+    rounds, then round ``last``'s, which handed out every row), then set every row to its merged
+    value, so that all replicas are equal."""
     rep = _replica(run)
     with rep.lock:
         if first in rep.finished:
@@ -753,11 +825,15 @@ def _task_merge_apply(run, rnd, rule, *results):
     infos = [info for _, info in results]
     with rep.lock:
         if rep.applied != rnd:
-            merged = merge_deltas([delta for delta, _ in results], rule, rep.base)
             matrices = _matrices(rep.model)
+            # (a merge of whole matrices is computed in the model's own: no matrix-sized temporary)
+            merged = merge_deltas([delta for delta, _ in results], rule, rep.base, out=matrices)
             for name, (rows, values, _) in merged.items():
-                matrices[name][rows] = values
-                rep.base[name][rows] = values
+                if rows.dtype == np.bool_:     # whole-matrix merge: the rows some replica changed
+                    np.copyto(rep.base[name], values, where=rows[:, None])
+                else:
+                    matrices[name][rows] = values
+                    rep.base[name][rows] = values
             rep.model.wv.invalidate_norms()
             rep.applied = rnd
             rep.applied_info = infos
@@ -789,6 +865,13 @@ def _task_export(run):
         finally:
             for name, m in matrices.items():
                 np.copyto(m, own[name])
+
+
+def _task_weights(run):
+    """Copies of the replica's matrices at their last merged values (see _task_export)."""
+    rep = _replica(run)
+    with rep.lock:
+        return {name: b.copy() for name, b in rep.base.items()}
 
 
 def _task_drop(run):
@@ -1129,13 +1212,15 @@ class _Driver:
         self.generation += 1
         return self.wait(futures, critical=[source])
 
-    def fetch_model(self):
+    def fetch_weights(self):
+        """A live replica's merged weights ``{name: array}`` (None if its worker was lost)."""
         addr = next(iter(self.slots))
-        future = self.submit(_task_export, self.run, addr=addr, name="export")
+        future = self.submit(_task_weights, self.run, addr=addr, name="weights")
         finished, dead = self.wait({addr: future})
         if dead:
             return None
-        return finished[addr].result()
+        out, dead = self.results(finished)
+        return None if dead else out[addr]
 
     # -------------------------------------------------------------- one round
 
@@ -1198,7 +1283,7 @@ class _Driver:
 
 
 def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, resume=None,
-          round_bytes=None, sync_rows=SYNC_ROWS, merge="sum", pipeline=False, _on_round=None,
+          round_bytes=None, sync_rows=SYNC_ROWS, merge="sum", rounds="chained", _on_round=None,
           **params):
     """Train a ``Word2Vec`` on Dask workers; returns an ordinary ``Word2Vec``.
 
@@ -1214,18 +1299,21 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     ``round_bytes``: corpus bytes each worker trains between merges (None: ROUND_BYTES for
     skip-gram, CBOW_ROUND_BYTES for CBOW). ``sync_rows``: rows of each
     matrix merged after every round, at least (the most frequent; see hot_rows); every row is
-    merged at each epoch's end. ``pipeline`` (experimental): a round's hand-off overlaps the next
-    round's training (each round trains on the merge of the round before last, plus the replica's
-    own changes; the replicas are equal again at every epoch's end); measured ~5-8% faster for
-    CBOW at 2 MiB rounds but outside the quality bands (docs/distributed.md). False (default):
-    every round waits for the previous round's merge (the replicas are equal on the merged rows
-    after every round).
+    merged at each epoch's end. ``rounds`` (ROUND_MODES), how rounds follow each other: each
+    round trains on the merge of the round before (plus the replica's own unmerged changes) under
+    "chained" (default: each worker's task merges the round before and trains the next, all
+    submitted ahead, so no round waits for the client) and "barrier" (the client submits each
+    round's training, then its merge); "overlapped" (experimental) trains each round on the merge
+    of the round before last, so that the hand-off overlaps training: faster for CBOW, but outside
+    the quality bands (docs/distributed.md).
 
     The vocabulary equals ``Word2Vec.build_vocab(corpus_file=...)`` on the concatenated files.
     After training, ``model.distributed_stats`` holds per-round figures (words, bytes moved, merge
     time) and the workers lost.
     """
     model, trim_rule = _check_params(params, processes, threads, round_bytes, sync_rows, merge)
+    if rounds not in ROUND_MODES:
+        raise ValueError(f"rounds must be one of {tuple(ROUND_MODES)}, got {rounds!r}")
     if round_bytes is None:
         round_bytes = ROUND_BYTES if model.sg else CBOW_ROUND_BYTES
     patterns = _corpus_patterns(corpus_file)
@@ -1240,18 +1328,14 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
             checkpoint = resume
     own_cluster = None
     if client is None:
-        # Loopback only, no dashboard; the scheduler's small HTTP endpoint (health, metrics) on a
-        # free loopback port rather than 8787, so that several runs on one machine do not clash.
-        own_cluster = LocalCluster(n_workers=processes, threads_per_worker=threads, processes=True,
-                                   host="127.0.0.1", dashboard_address=None,
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+        own_cluster = local_cluster(processes, threads)
         client = Client(own_cluster)
     run = uuid.uuid4().hex[:12]
     driver = _Driver(client, run, round_bytes, merge)
     driver.on_round = _on_round
     try:
         return _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows,
-                      pipeline)
+                      ROUND_MODES[rounds])
     finally:
         try:
             addrs = list(client.nthreads())
@@ -1263,6 +1347,38 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
         if own_cluster is not None:
             client.close()
             own_cluster.close()
+
+
+def local_cluster(processes=2, threads=1):
+    """The ``LocalCluster`` that ``train(client=None)`` starts (and closes): ``processes`` worker
+    processes of ``threads`` threads, on loopback only, without a dashboard, with the workers'
+    malloc settings of LOCAL_WORKER_MALLOC. Start one yourself to train several models on it
+    (``train(..., client=Client(cluster))``) without paying the start-up each time."""
+    # The scheduler's small HTTP endpoint (health, metrics) on a free loopback port rather than
+    # 8787, so that several runs on one machine do not clash.
+    with _spawn_environ(LOCAL_WORKER_MALLOC):
+        return LocalCluster(n_workers=processes, threads_per_worker=threads, processes=True,
+                            host="127.0.0.1", dashboard_address=None,
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+
+
+@contextlib.contextmanager
+def _spawn_environ(values):
+    """Worker processes that Dask nannies spawn meanwhile get the environment ``values``: in
+    Dask's pre-spawn configuration, and in this process's environment, which overrides it (an
+    earlier nanny may have left its own values there); restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    spawn_env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}), **values)
+    os.environ.update(values)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn_env}):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _preflight(driver, patterns, expected_version=None):
@@ -1328,7 +1444,7 @@ def _plain_size(path):
     return None
 
 
-def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows, pipeline):
+def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows, lag):
     began = time.perf_counter()
     paths, workers = _preflight(driver, patterns)
     # The driver sees the same files in a LocalCluster; elsewhere sizes come from the count pass.
@@ -1344,8 +1460,8 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
         resumed.corpus_count, resumed.corpus_total_words = model.corpus_count, model.corpus_total_words
         resumed.workers = threads
         model = resumed
-    user_seed = model.seed
-    driver.base_seed = user_seed
+    driver.base_seed = model.seed
+    before = (model.train_count, model.total_train_time)
     folder = tempfile.mkdtemp(prefix="fastw2v-driver-")
     try:
         blob = _model_to_bytes(model, folder)
@@ -1370,7 +1486,7 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
         rnd = 0
         start_alpha, end_alpha = model.alpha, model.min_alpha
         driver.words_per_byte = words_per_byte
-        pipe = _Pipeline(driver, n_words, sync_rows, file_sizes) if pipeline else None
+        pipe = _Pipeline(driver, n_words, sync_rows, file_sizes, lag) if lag else None
         works = {}                 # epoch -> _EpochWork, made before the epoch when pipelined
 
         def epoch_work(e):
@@ -1424,11 +1540,9 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
             logger.info("EPOCH %i: %i raw words on %i workers in %.1f s", epoch + 1, done_words,
                         len(driver.slots), epoch_stats[-1]["seconds"])
             if checkpoint is not None:
-                snap = _finished_model(driver, folder, user_seed, loss_history, epoch + 1, model,
-                                       began)
-                snap.save(checkpoint)
-        result = _finished_model(driver, folder, user_seed, loss_history, model.epochs, model, began)
-        result.train_count = model.train_count + 1
+                _finished_model(driver, model, loss_history, epoch + 1, began, before).save(checkpoint)
+        result = _finished_model(driver, model, loss_history, model.epochs, began, before)
+        result.train_count += 1
         result.distributed_stats = {"rounds": driver.rounds, "epochs": epoch_stats,
                                     "lost": driver.lost, "files": list(zip(paths, sizes))}
         return result
@@ -1474,15 +1588,17 @@ class _Segment:
 
 
 class _Pipeline:
-    """Pipelined rounds (``_task_step``), epoch after epoch: every round is planned ahead
+    """Chained or overlapped rounds (``_task_step``, steps lagging ``lag`` rounds behind the
+    merge they add), epoch after epoch: every round is planned ahead
     (nominal chunks, the schedule over planned words) and submitted up to ``_AHEAD`` rounds
-    beyond the oldest whose infos the driver has not read, so no worker waits for the client or
-    for the others' hand-off. An epoch's last round hands out every row and ``_task_finish``
+    beyond the oldest whose infos the driver has not read, so no worker waits for the client
+    (nor, with ``lag`` 2, for the others' hand-off). An epoch's last round hands out every row and ``_task_finish``
     merges it; the next epoch's rounds are submitted behind it (``run_epoch``'s ``following``),
     so the epoch boundary costs no round trip either."""
 
-    def __init__(self, driver, n_words, sync_rows, sizes):
+    def __init__(self, driver, n_words, sync_rows, sizes, lag):
         self.driver, self.n_words, self.sync_rows, self.sizes = driver, n_words, sync_rows, sizes
+        self.lag = lag             # a step adds the merged change of the round this many before
         self.segments = []         # open segments, oldest first
         self.infos = {}            # (round, addr) -> _task_info future
         self.seen = None           # oldest round whose infos were not read
@@ -1553,7 +1669,8 @@ class _Pipeline:
             final = seg.work.finished()
             n_sync = self.n_words if final else hot_rows(rnd, self.sync_rows, self.n_words)
             seg.plans[rnd] = {"specs": specs, "alpha": (a0, a1), "n_sync": n_sync}
-            older = [seg.steps[(rnd - 2, a)] for a in self.addrs] if rnd - 2 >= seg.first else []
+            lag = self.lag
+            older = [seg.steps[(rnd - lag, a)] for a in self.addrs] if rnd - lag >= seg.first else []
             before = self.segments[-2] if len(self.segments) > 1 and rnd == seg.first else None
             for a in self.addrs:
                 if before is not None:      # after the epoch before's finish, on this replica
@@ -1562,7 +1679,7 @@ class _Pipeline:
                     previous = seg.steps.get((rnd - 1, a))
                 seg.steps[(rnd, a)] = driver.submit(
                     _task_step, driver.run, seg.first, rnd, specs.get(a), a0, a1, est[a],
-                    driver.round_bytes, n_sync, driver.merge, previous, *older, addr=a,
+                    driver.round_bytes, n_sync, driver.merge, lag, previous, *older, addr=a,
                     name=f"step-r{rnd}")
                 self.infos[(rnd, a)] = driver.submit(_task_info, seg.steps[(rnd, a)], addr=a,
                                                      name=f"info-r{rnd}")
@@ -1571,12 +1688,12 @@ class _Pipeline:
             if driver.on_round is not None:   # tests: kill a worker while it trains / hands out
                 driver.on_round(rnd, "train", None)
                 if older:
-                    driver.on_round(rnd - 2, "merge", self.addrs[0])
+                    driver.on_round(rnd - lag, "merge", self.addrs[0])
             if final:
                 seg.last = rnd
-                tail = [seg.steps[(k, a)] for k in (rnd - 1, rnd) if k >= seg.first
+                tail = [seg.steps[(k, a)] for k in range(max(seg.first, rnd - lag + 1), rnd + 1)
                         for a in self.addrs]
-                n_before = len(self.addrs) if rnd - 1 >= seg.first else 0
+                n_before = len(tail) - len(self.addrs)
                 seg.finishers = {a: driver.submit(_task_finish, driver.run, seg.first, rnd,
                                                   driver.merge, n_before, *tail, addr=a,
                                                   name=f"finish-r{rnd}")
@@ -1660,18 +1777,21 @@ def _record_step(driver, epoch, rnd, plan, infos, wall):
                 plan["alpha"][0], plan["alpha"][1], plan["n_sync"], delta / 1e6, wall)
 
 
-def _finished_model(driver, folder, seed, loss_history, epochs_done, base, began):
-    blob = driver.fetch_model()
-    if blob is None:
+def _finished_model(driver, model, loss_history, epochs_done, began, before):
+    """``model`` (the driver's: vocabulary, parameters) holding the replicas' merged weights and
+    the run's training state after ``epochs_done`` epochs. ``before``: its ``(train_count,
+    total_train_time)`` when the run started."""
+    weights = driver.fetch_weights()
+    if weights is None:
         raise WorkerError("the worker holding the model was lost while it was being fetched")
-    result = _model_from_bytes(blob, folder)
-    result.seed = seed
-    result.workers = base.workers
-    result.loss_history = list(loss_history)
-    result.running_training_loss = loss_history[-1] if loss_history else 0.0
-    result.epochs_trained = epochs_done
-    result.train_count = base.train_count
-    result.total_train_time = base.total_train_time + (time.perf_counter() - began)
-    result.corpus_count = base.corpus_count
-    result.corpus_total_words = base.corpus_total_words
-    return result
+    for name, m in _matrices(model).items():
+        np.copyto(m, weights[name])
+    model.wv.invalidate_norms()
+    model.loss_history = list(loss_history)
+    model.running_training_loss = loss_history[-1] if loss_history else 0.0
+    model.epochs_trained = epochs_done
+    model.min_alpha_yet_reached = _alpha(model.alpha, model.min_alpha, model.epochs,
+                                         epochs_done - 1, 1, 1)
+    model.train_count = before[0]
+    model.total_train_time = before[1] + (time.perf_counter() - began)
+    return model

@@ -95,6 +95,8 @@ def test_params_are_validated_before_any_cluster_starts(monkeypatch, planted):
         fd.train(planted[0], sync_rows=0)
     with pytest.raises(ValueError, match="merge must be one of"):
         fd.train(planted[0], merge="median")
+    with pytest.raises(ValueError, match="rounds must be one of"):
+        fd.train(planted[0], rounds="async")
 
 
 @pytest.mark.parametrize("sg, expected", [(1, fd.ROUND_BYTES), (0, fd.CBOW_ROUND_BYTES)])
@@ -229,6 +231,34 @@ def test_sum_rule_adds_the_changes_to_the_last_merged_value():
         fd.merge_deltas(deltas, "median", base)
 
 
+@pytest.mark.parametrize("rule", ["sum", "mean"])
+def test_whole_matrix_deltas_merge_like_row_ids(rule):
+    """A merge of every row hands out whole matrices with a mask of the changed rows: the merged
+    rows, values and counts are those of the same changes given as row ids."""
+    rng = np.random.default_rng(3)
+    base = {"vectors": rng.standard_normal((7, 4)).astype(np.float32)}
+    whole, by_id = [], []
+    for changed in ([0, 2, 5], [2, 3], [2, 5, 6]):
+        values = base["vectors"].copy()
+        values[changed] = rng.standard_normal((len(changed), 4)).astype(np.float32)
+        mask = fd.changed_mask(values, base["vectors"])
+        assert np.flatnonzero(mask).tolist() == changed
+        whole.append({"vectors": (mask, values)})
+        by_id.append({"vectors": fd.sparse_delta(mask, values)})
+    rows, values, touched = fd.merge_deltas(whole, rule, base)["vectors"]
+    want_rows, want_values, want_touched = fd.merge_deltas(by_id, rule, base)["vectors"]
+    assert np.flatnonzero(rows).tolist() == want_rows.tolist() == [0, 2, 3, 5, 6]   # 1, 4: nobody
+    assert touched[rows].tolist() == want_touched.tolist() == [1, 3, 1, 2, 1]
+    np.testing.assert_allclose(values[rows], want_values, rtol=1e-6, atol=1e-7)
+    for i, row in ((0, 0), (1, 3), (2, 6)):          # changed by one replica: its value exactly
+        assert np.array_equal(values[row], whole[i]["vectors"][1][row])
+    into = {"vectors": base["vectors"] + 1}          # merged in place: other rows left alone
+    rows_in, values_in, _ = fd.merge_deltas(whole, rule, base, out=into)["vectors"]
+    assert values_in is into["vectors"] and np.array_equal(rows_in, rows)
+    assert np.array_equal(values_in[rows], values[rows])
+    assert np.array_equal(values_in[~rows], base["vectors"][~rows] + 1)
+
+
 def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
     """Two replicas in this process: train a round each on different text, merge, apply."""
     # the halves use different topics, so some input rows are changed by one replica only
@@ -254,6 +284,9 @@ def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
             merged = fd._task_merge_apply(run, 0, "mean", *results)
             assert fd._task_merge_apply(run, 0, "mean", *results)["applied"] == 0   # idempotent
         after = [fd._matrices(fd._REPLICAS[r].model) for r in ("ra", "rb")]
+        for r in results:               # (every row merged: whole-matrix deltas, as row ids here)
+            assert all(rows.dtype == np.bool_ for rows, _ in r[0].values())
+            r[0].update({name: fd.sparse_delta(*part) for name, part in r[0].items()})
         for name in before:
             assert np.array_equal(after[0][name], after[1][name])
             ta = set(results[0][0][name][0].tolist())
@@ -379,11 +412,13 @@ def test_each_epoch_ends_with_a_training_round_that_merges_every_row(trained):
         assert mine[-1]["sync_rows"] == len(trained.wv)
 
 
-def test_pipelined_rounds_cover_every_part_and_follow_the_schedule(client, planted):
-    """pipeline=True: every part once per epoch, one falling schedule, each epoch's last round
-    hands out every row, and the model is as good as the barrier one on the planted topics."""
+@pytest.mark.parametrize("mode", ["barrier", "overlapped"])
+def test_other_round_modes_cover_every_part_and_follow_the_schedule(client, planted, mode):
+    """rounds="barrier" and "overlapped" (the fixture ``trained``: "chained"): every part once per
+    epoch, one falling schedule, each epoch's last round hands out every row, and the model is as
+    good on the planted topics."""
     path, topics = planted
-    model = fd.train(path, client=client, round_bytes=8000, sync_rows=4, pipeline=True, **PARAMS)
+    model = fd.train(path, client=client, round_bytes=8000, sync_rows=4, rounds=mode, **PARAMS)
     rounds = model.distributed_stats["rounds"]
     size = os.path.getsize(path)
     for epoch in model.distributed_stats["epochs"]:
@@ -449,7 +484,8 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
 
     def spy(**kwargs):
         cluster = real(**kwargs)
-        started.append((kwargs, cluster))
+        env = dd.Client(cluster).run(lambda: {k: os.environ.get(k) for k in fd.LOCAL_WORKER_MALLOC})
+        started.append((kwargs, cluster, env))
         return cluster
 
     def replica_folders():
@@ -461,7 +497,8 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
     before = replica_folders()
     model = fd.train(planted[0], processes=2, threads=1, round_bytes=20000, **dict(PARAMS, epochs=1))
     assert replica_folders() <= before      # the replicas' scratch folders are gone
-    (kwargs, cluster), = started
+    (kwargs, cluster, env), = started
+    assert list(env.values()) == [fd.LOCAL_WORKER_MALLOC] * 2     # set in every worker process
     assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] is None
     assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (2, 1, True)
     assert cluster.status.name == "closed"
@@ -471,10 +508,10 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
 
 # ------------------------------------------------------------------ faults
 
-@pytest.mark.parametrize("pipeline", [False, True])
+@pytest.mark.parametrize("mode", list(fd.ROUND_MODES))
 @pytest.mark.parametrize("sync_rows", [fd.SYNC_ROWS, 4])
 @pytest.mark.parametrize("phase", ["train", "merge"])
-def test_killed_worker_loses_only_its_round(planted, phase, sync_rows, pipeline):
+def test_killed_worker_loses_only_its_round(planted, phase, sync_rows, mode):
     """SIGKILL a worker process right after round 3's training tasks were submitted (it dies with
     its round unmerged), or kill the merging worker while the merged rows are being handed out.
     With sync_rows=4 the rounds merge a few rows only, so the chunks the victim trained earlier in
@@ -493,7 +530,7 @@ def test_killed_worker_loses_only_its_round(planted, phase, sync_rows, pipeline)
                 killed.append(victim)
 
         model = fd.train(path, client=client, round_bytes=8000, sync_rows=sync_rows,
-                         pipeline=pipeline, _on_round=kill, **dict(PARAMS, epochs=3))
+                         rounds=mode, _on_round=kill, **dict(PARAMS, epochs=3))
     finally:
         client.close()
         cluster.close()
