@@ -1330,6 +1330,9 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     cdef uint64_t state = rng[0]
     cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
     cdef int32_t* pair_negs
+    cdef int32_t* cbow_negs        # this CBOW word's negatives: negs[:negative] or the next block
+    cdef int32_t* ahead = negs
+    cdef Py_ssize_t next_span = 0
     cdef uint64_t window = <uint64_t>m.window
     cdef uint64_t V = <uint64_t>m.V
     cdef int32_t word, w
@@ -1355,9 +1358,13 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 sen[n] = w
                 n += 1
         kept += n
+        cbow_negs = negs
         for i in range(n):
-            span = <Py_ssize_t>(window - _rng_below(&state, window)) if m.shrink_windows \
-                else <Py_ssize_t>window
+            if m.sg or i == 0:
+                span = <Py_ssize_t>(window - _rng_below(&state, window)) if m.shrink_windows \
+                    else <Py_ssize_t>window
+            else:   # CBOW: drawn by the word before, right after its negatives (see below)
+                span = next_span
             lo = i - span if i > span else 0
             hi = i + span if span < n - 1 - i else n - 1
             word = sen[i]
@@ -1410,19 +1417,34 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     if c != i:
                         context[n_ctx] = sen[c]
                         n_ctx += 1
-                if n_ctx == 0:
+                if n_ctx == 0:   # (n == 1: nothing drawn ahead)
                     continue
-                if m.negative:   # drawn before HS (which draws nothing): same stream order
+                if m.negative and i == 0:   # drawn before HS (which draws nothing)
                     for k in range(m.negative):
-                        negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                        _prefetch_row(m.w_out + <Py_ssize_t>negs[k] * D, D)
+                        cbow_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        _prefetch_row(m.w_out + <Py_ssize_t>cbow_negs[k] * D, D)
+                # The next word's draws (its window, then its negatives) come next in the stream and
+                # CBOW trains without drawing: draw them now, so that their output rows are fetched
+                # from memory while this word trains. The stream is unchanged.
+                if i + 1 < n:
+                    next_span = <Py_ssize_t>(window - _rng_below(&state, window)) \
+                        if m.shrink_windows else <Py_ssize_t>window
+                    if m.negative:
+                        ahead = negs + m.negative if cbow_negs == negs else negs
+                        for k in range(m.negative):
+                            ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                            _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
+                        _prefetch_row(m.w_out + <Py_ssize_t>sen[i + 1] * D, D)
                 _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
                                       neu1e)
                 if m.negative:
-                    loss += _ns_block(h, m.w_out, D, word, negs, m.negative, lr, m.exact, neu1e)
+                    loss += _ns_block(h, m.w_out, D, word, cbow_negs, m.negative, lr, m.exact,
+                                      neu1e)
+                    if i + 1 < n:
+                        cbow_negs = ahead
                 for k in range(n_ctx):
                     _input_update(m, context[k], neu1e)
     rng[0] = state
