@@ -454,6 +454,22 @@ def _model_from_bytes(blob, folder):
         os.remove(path)
 
 
+class _FreshModel:
+    """What a replica needs to make the driver's fresh model itself instead of receiving its
+    weights: the constructor's arguments and the vocabulary (the initial weights follow from
+    them and the seed, Word2Vec._set_vocabulary)."""
+
+    def __init__(self, params, vocab, corpus_count, corpus_total_words):
+        self.params, self.vocab = params, vocab
+        self.corpus_count, self.corpus_total_words = corpus_count, corpus_total_words
+
+    def build(self):
+        model = Word2Vec(**self.params)
+        model._set_vocabulary(self.vocab)
+        model.corpus_count, model.corpus_total_words = self.corpus_count, self.corpus_total_words
+        return model
+
+
 class _Replica:
     """One worker process's copy of the model, with its round state."""
 
@@ -478,7 +494,10 @@ class _Replica:
         self.set_model(blob, seed)
 
     def set_model(self, blob, seed):
-        self.model = _model_from_bytes(blob, self.folder)
+        """``blob``: a model file's bytes (a live replica's export, a resumed checkpoint) or a
+        _FreshModel."""
+        self.model = (blob.build() if isinstance(blob, _FreshModel)
+                      else _model_from_bytes(blob, self.folder))
         self.model.seed = seed
         self.model._rng_states = None    # fresh per-replica streams (seeded from model.seed)
         # Rounds are short: no weight copy and full finiteness check per round (_task_train checks
@@ -1334,8 +1353,8 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     driver = _Driver(client, run, round_bytes, merge)
     driver.on_round = _on_round
     try:
-        return _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows,
-                      ROUND_MODES[rounds])
+        return _train(driver, patterns, model, params, trim_rule, resumed, threads, checkpoint,
+                      sync_rows, ROUND_MODES[rounds])
     finally:
         try:
             addrs = list(client.nthreads())
@@ -1444,7 +1463,8 @@ def _plain_size(path):
     return None
 
 
-def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, sync_rows, lag):
+def _train(driver, patterns, model, params, trim_rule, resumed, threads, checkpoint, sync_rows,
+           lag):
     began = time.perf_counter()
     paths, workers = _preflight(driver, patterns)
     # The driver sees the same files in a LocalCluster; elsewhere sizes come from the count pass.
@@ -1464,7 +1484,11 @@ def _train(driver, patterns, model, trim_rule, resumed, threads, checkpoint, syn
     before = (model.train_count, model.total_train_time)
     folder = tempfile.mkdtemp(prefix="fastw2v-driver-")
     try:
-        blob = _model_to_bytes(model, folder)
+        # A fresh model is rebuilt by each replica from the vocabulary (a few MB at most), the
+        # same bits as the driver's; a resumed one is shipped whole.
+        blob = (_FreshModel(dict(params, workers=threads), model.vocab, model.corpus_count,
+                            model.corpus_total_words) if resumed is None
+                else _model_to_bytes(model, folder))
         first_epoch = model.epochs_trained if resumed is not None else 0
         driver.start_replicas(blob, workers, applied=-1)
         del blob

@@ -314,15 +314,19 @@ class Word2Vec:
             self._grow_weights(old_size)
             self._prepare_tables()
         else:
-            vocab = Vocabulary.from_counts(
+            self._set_vocabulary(Vocabulary.from_counts(
                 counts, min_count=self.min_count, trim_rule=trim_rule,
                 max_final_vocab=self.max_final_vocab, sorted_vocab=bool(self.sorted_vocab),
-                null_word=bool(self.null_word))
-            # Tables first: if they fail (e.g. an ns_exponent that overflows), the model is unchanged.
-            built = self._build_tables(vocab.counts)
-            self.vocab = vocab
-            self._init_weights()
-            self.__dict__.update(built)
+                null_word=bool(self.null_word)))
+
+    def _set_vocabulary(self, vocab):
+        """Install a new ``Vocabulary``: its sampling tables and fresh initial weights (from
+        ``seed``, so every model with these parameters and this vocabulary starts the same)."""
+        # Tables first: if they fail (e.g. an ns_exponent that overflows), the model is unchanged.
+        built = self._build_tables(vocab.counts)
+        self.vocab = vocab
+        self._init_weights()
+        self.__dict__.update(built)
 
     def _random_rows(self, rng, n):
         """Initial input vectors: uniform in [-1, 1) / vector_size, float32, computed as gensim 4 does

@@ -4,6 +4,7 @@ import glob
 import gzip
 import importlib
 import os
+import pickle
 import signal
 import sys
 import tempfile
@@ -314,6 +315,27 @@ def test_round_keeps_replicas_equal_and_applies_the_rule(planted, tmp_path):
         fd._task_drop("ra")
         fd._task_drop("rb")
     del trained
+
+
+@pytest.mark.parametrize("options", [dict(), dict(hs=1, negative=0, sg=0), dict(hs=1, null_word=1),
+                                     dict(sorted_vocab=0, min_count=1)])
+def test_replicas_rebuild_the_drivers_fresh_model_bit_for_bit(planted, options):
+    """A replica of a fresh run makes the model from the parameters and the vocabulary: the same
+    vocabulary, tables and initial weights as the driver's (and so as a local run's)."""
+    params = dict(PARAMS, **options)
+    driver_model = Word2Vec(**params)
+    driver_model.build_vocab(corpus_file=planted[0])
+    fresh = fd._FreshModel(params, driver_model.vocab, driver_model.corpus_count,
+                           driver_model.corpus_total_words)
+    rebuilt = pickle.loads(pickle.dumps(fresh)).build()     # (as Dask ships it)
+    assert rebuilt.wv.index_to_key == driver_model.wv.index_to_key
+    assert (rebuilt.corpus_count, rebuilt.corpus_total_words) == (driver_model.corpus_count,
+                                                                 driver_model.corpus_total_words)
+    for name, m in fd._matrices(driver_model).items():
+        assert np.array_equal(fd._matrices(rebuilt)[name], m), name
+    for name in ("_keep_threshold", "_alias_threshold", "_alias_index", "_hs_codes", "_hs_points",
+                 "_hs_offsets"):
+        assert np.array_equal(getattr(rebuilt, name), getattr(driver_model, name)), name
 
 
 def test_hot_rows_double_with_each_trailing_zero():
