@@ -4,8 +4,9 @@
 
 MODE: one of distributed.ROUND_MODES ("chained", "barrier", "overlapped"). The cluster is the one
 ``train(client=None)`` starts (``distributed.local_cluster``); with ``--dask-malloc``, a plain
-``LocalCluster`` (Dask's own malloc settings in the workers, not LOCAL_WORKER_MALLOC). Prints wall seconds (vocabulary
-included), words/s and per-epoch seconds for each configuration, in three interleaved passes.
+``LocalCluster`` (Dask's own malloc settings in the workers, not LOCAL_WORKER_MALLOC). Prints
+wall seconds (vocabulary included), words/s and per-epoch seconds for each configuration, in
+three interleaved passes.
 Example (docs/distributed.md): ``... /tmp/dev.txt 0 5 barrier:2097152 chained:2097152``
 (/tmp/dev.txt: the decompressed dev corpus).
 """

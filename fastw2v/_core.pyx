@@ -1503,7 +1503,8 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     cdef Py_ssize_t n_context = min(2 * <Py_ssize_t>m.window, longest)
     cdef int32_t* sen = <int32_t*>malloc((longest + 1) * sizeof(int32_t))
     cdef int32_t* context = <int32_t*>malloc((n_context + 1) * sizeof(int32_t))
-    # skip-gram draws the negatives of all (context, centre) pairs of a centre word at once
+    # skip-gram draws the negatives of all (context, centre) pairs of a centre word at once; CBOW
+    # holds two words' (this one's and the next one's), 2 * negative <= the size when n_context >= 1
     cdef int32_t* negs = <int32_t*>malloc((<Py_ssize_t>m.negative * (n_context + 1) + 1) * sizeof(int32_t))
     cdef Py_ssize_t n_targets = <Py_ssize_t>m.negative + 1
     cdef float* vecs = <float*>malloc((2 * D + n_targets * D + (n_context + 1) * n_targets + 1)

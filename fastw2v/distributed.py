@@ -94,7 +94,8 @@ ROUND_MODES = {"chained": 1, "barrier": 0, "overlapped": 2}
 #: transfers, merges) do not fault fresh pages in each time: ~10% of CBOW's words/s on the
 #: 2-core machine (docs/distributed.md, "Costs"). Set them for your own cluster's workers the same
 #: way (Dask's ``distributed.nanny.pre-spawn-environ``).
-LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+                       "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
                        "MALLOC_TOP_PAD_": str(64 << 20)}
 #: How the replicas' changes to a row are merged (merge_deltas).
 MERGE_RULES = ("sum", "mean")
@@ -669,7 +670,8 @@ def _task_train(run, rnd, spec, start_alpha, end_alpha, est_words, round_bytes, 
     about ``round_bytes`` of them (``spec`` None: train nothing). Returns the delta, the rows among
     each matrix's ``n_sync`` hottest (hot_slice) that differ from their last merged value, with
     their values (for every row: the mask of the changed rows and the whole matrix, see
-    merge_deltas), and an info dict. Idempotent per round: a second call returns the first result."""
+    merge_deltas), and an info dict. Idempotent per round: a second call returns the first
+    result."""
     rep = _replica(run)
     with rep.lock:
         if rep.pending is not None and rep.pending[0] == rnd:
@@ -736,7 +738,8 @@ def _task_step(run, first, rnd, spec, start_alpha, end_alpha, est_words, round_b
     """Round ``rnd`` of the pipelined segment that starts at round ``first`` (see ``train``'s
     ``rounds``): add round ``rnd - lag``'s merged change (``older``: every contributor's result
     of that round, none for the segment's first ``lag`` rounds), train the next chunk of ``spec``
-    (None: nothing), and hand out this replica's changes among each matrix's ``n_sync`` hottest rows.
+    (None: nothing), and hand out this replica's changes among each matrix's ``n_sync`` hottest
+    rows.
     ``previous``: this replica's step of round ``rnd - 1`` (or, for a segment's first round,
     its finish of the segment before, or None): a dependency only, so that Dask runs a replica's
     steps in round order (ready tasks are not always started in submission order).
@@ -1564,7 +1567,8 @@ def _train(driver, patterns, model, params, trim_rule, resumed, threads, checkpo
             logger.info("EPOCH %i: %i raw words on %i workers in %.1f s", epoch + 1, done_words,
                         len(driver.slots), epoch_stats[-1]["seconds"])
             if checkpoint is not None:
-                _finished_model(driver, model, loss_history, epoch + 1, began, before).save(checkpoint)
+                snapshot = _finished_model(driver, model, loss_history, epoch + 1, began, before)
+                snapshot.save(checkpoint)
         result = _finished_model(driver, model, loss_history, model.epochs, began, before)
         result.train_count += 1
         result.distributed_stats = {"rounds": driver.rounds, "epochs": epoch_stats,
@@ -1616,9 +1620,9 @@ class _Pipeline:
     merge they add), epoch after epoch: every round is planned ahead
     (nominal chunks, the schedule over planned words) and submitted up to ``_AHEAD`` rounds
     beyond the oldest whose infos the driver has not read, so no worker waits for the client
-    (nor, with ``lag`` 2, for the others' hand-off). An epoch's last round hands out every row and ``_task_finish``
-    merges it; the next epoch's rounds are submitted behind it (``run_epoch``'s ``following``),
-    so the epoch boundary costs no round trip either."""
+    (nor, with ``lag`` 2, for the others' hand-off). An epoch's last round hands out every row
+    and ``_task_finish`` merges it; the next epoch's rounds are submitted behind it
+    (``run_epoch``'s ``following``), so the epoch boundary costs no round trip either."""
 
     def __init__(self, driver, n_words, sync_rows, sizes, lag):
         self.driver, self.n_words, self.sync_rows, self.sizes = driver, n_words, sync_rows, sizes
@@ -1694,7 +1698,8 @@ class _Pipeline:
             n_sync = self.n_words if final else hot_rows(rnd, self.sync_rows, self.n_words)
             seg.plans[rnd] = {"specs": specs, "alpha": (a0, a1), "n_sync": n_sync}
             lag = self.lag
-            older = [seg.steps[(rnd - lag, a)] for a in self.addrs] if rnd - lag >= seg.first else []
+            older = ([seg.steps[(rnd - lag, a)] for a in self.addrs] if rnd - lag >= seg.first
+                     else [])
             before = self.segments[-2] if len(self.segments) > 1 and rnd == seg.first else None
             for a in self.addrs:
                 if before is not None:      # after the epoch before's finish, on this replica

@@ -506,7 +506,8 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
 
     def spy(**kwargs):
         cluster = real(**kwargs)
-        env = dd.Client(cluster).run(lambda: {k: os.environ.get(k) for k in fd.LOCAL_WORKER_MALLOC})
+        with dd.Client(cluster) as probe:
+            env = probe.run(lambda: {k: os.environ.get(k) for k in fd.LOCAL_WORKER_MALLOC})
         started.append((kwargs, cluster, env))
         return cluster
 
