@@ -931,9 +931,11 @@ def _corpus_patterns(corpus_file):
     return out
 
 
-def _check_params(params, processes, threads, round_bytes, sync_rows, merge):
+def _check_params(params, processes, threads, round_bytes, sync_rows, merge, rounds):
     if merge not in MERGE_RULES:
         raise ValueError(f"merge must be one of {MERGE_RULES}, got {merge!r}")
+    if rounds not in ROUND_MODES:
+        raise ValueError(f"rounds must be one of {tuple(ROUND_MODES)}, got {rounds!r}")
     for name, why in _REJECTED.items():
         if name in params:
             raise TypeError(f"distributed.train: {name} is not accepted here: {why}")
@@ -1333,9 +1335,8 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
     After training, ``model.distributed_stats`` holds per-round figures (words, bytes moved, merge
     time) and the workers lost.
     """
-    model, trim_rule = _check_params(params, processes, threads, round_bytes, sync_rows, merge)
-    if rounds not in ROUND_MODES:
-        raise ValueError(f"rounds must be one of {tuple(ROUND_MODES)}, got {rounds!r}")
+    model, trim_rule = _check_params(params, processes, threads, round_bytes, sync_rows, merge,
+                                     rounds)
     if round_bytes is None:
         round_bytes = ROUND_BYTES if model.sg else CBOW_ROUND_BYTES
     patterns = _corpus_patterns(corpus_file)
@@ -1791,7 +1792,7 @@ def _record_step(driver, epoch, rnd, plan, infos, wall):
     trained = [i for i in infos if i is not None and i["path"] is not None]
     live = [i for i in infos if i is not None]
     delta = sum(i["delta_bytes"] for i in live)
-    # each worker fetches the others' changes (two rounds later, or at the segment's end)
+    # each worker fetches the others' changes (``lag`` rounds later, or at the segment's end)
     fetched = (len(live) - 1) * delta
     merge = max((i["merge_seconds"] for i in live), default=0.0)
     figures = {"round": rnd, "epoch": epoch, "workers": len(trained), "alpha": plan["alpha"],
