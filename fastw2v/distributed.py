@@ -95,7 +95,7 @@ ROUND_MODES = {"chained": 1, "barrier": 0, "overlapped": 2}
 #: 2-core machine (docs/distributed.md, "Costs"). Set them for your own cluster's workers the same
 #: way (Dask's ``distributed.nanny.pre-spawn-environ``).
 LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30),
-                       "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+                       "MALLOC_MMAP_THRESHOLD_": str(4 << 20),
                        "MALLOC_TOP_PAD_": str(64 << 20)}
 #: How the replicas' changes to a row are merged (merge_deltas).
 MERGE_RULES = ("sum", "mean")
@@ -362,8 +362,8 @@ def merge_changes(changes, rule="sum", out=None):
     touched)}`` over every row some replica changed: "sum", the sum of their changes; "mean", their
     mean over the replicas that changed the row. float32, in a fixed order (every worker computes
     the same bits); a row changed by one replica gets that replica's change exactly. ``out``:
-    ``{name: array}`` to hold the change where every replica carries the same rows (saves
-    allocating, and faulting in, a matrix-sized array per merge of every row).
+    ``{name: array}`` whose first rows hold the change where every replica carries the same rows
+    (saves allocating, and faulting in, an array per merge; a matrix-sized one for every row).
     """
     if rule not in MERGE_RULES:
         raise ValueError(f"merge must be one of {MERGE_RULES}, got {rule!r}")
@@ -385,9 +385,12 @@ def _accumulate(deltas, out=None):
             continue
         parts = [d[name] for d in deltas if name in d]
         if all(np.array_equal(r, parts[0][0]) for r, _ in parts[1:]):
-            rows = parts[0][0]          # the usual case at an epoch's end: every replica, every row
+            rows = parts[0][0]          # every replica the same rows: the hot ones, or every row
+            shape = parts[0][1].shape
             sums = (out or {}).get(name)
-            if sums is None or sums.shape != parts[0][1].shape:
+            if sums is not None and sums.shape[0] >= shape[0] and sums.shape[1:] == shape[1:]:
+                sums = sums if sums.shape == shape else sums[:shape[0]]
+            else:
                 sums = np.empty_like(parts[0][1])
             np.copyto(sums, parts[0][1])
             for _, v in parts[1:]:
@@ -404,9 +407,12 @@ def _accumulate(deltas, out=None):
         yield name, rows, sums, touched
 
 
-def _every_row(rows, n_rows):
-    """``rows`` (unique, sorted) as an index: a slice when they are all ``n_rows`` rows."""
-    return slice(None) if len(rows) == n_rows else rows
+def _as_index(rows):
+    """``rows`` (unique, sorted int ids) as an index: a slice when they are one contiguous range
+    (a hot slice or every row), so that it is read and written without fancy indexing."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def _nbytes(rows_values):
@@ -542,11 +548,11 @@ class _Replica:
         matrices = _matrices(self.model)
         for name, (rows, change, _) in merged.items():
             m = matrices[name]
-            at = _every_row(rows, len(m))
+            at = _as_index(rows)
             self.base[name][at] += change
             if name in own:
                 own_rows, own_change = own[name]
-                change[_every_row(own_rows, len(m)) if isinstance(at, slice)
+                change[slice(None) if np.array_equal(own_rows, rows)
                        else np.searchsorted(rows, own_rows)] -= own_change
             m[at] += change
             self.ref[name][at] += change
@@ -561,18 +567,22 @@ class _Replica:
     def hand_out(self, n_sync, rule):
         """This replica's changes since it last handed them out, among each matrix's ``n_sync``
         hottest rows: ``{name: (rows, diffs)}``; they count as handed out from now on. Under
-        "sum", a hand-out of every row carries every row (unchanged ones with zero diffs, which
-        add nothing), so that it is merged and added with whole-matrix arithmetic."""
+        "sum", a hand-out carries every one of those rows (unchanged ones with zero diffs, which
+        add nothing), so that it is merged and added with slice arithmetic; under "mean", only
+        the changed rows (an unchanged row must not count as touched)."""
         changes = {}
         for name, m in _matrices(self.model).items():
             ref = self.ref[name]
-            if rule == "sum" and n_sync >= len(m):
-                if not np.isfinite(m).all():
-                    self.diverged(name)
-                changes[name] = (np.arange(len(m)), m - ref)
-                np.copyto(ref, m)
-                continue
             hot = hot_slice(name, len(m), n_sync)
+            if rule == "sum":
+                # The hot rows as they lie (nearly all of them changed): contiguous arithmetic, and
+                # each worker's rows are the same range, merged and added as slices.
+                diffs = m[hot] - ref[hot]
+                if not np.isfinite(diffs).all():
+                    self.diverged(name)
+                np.copyto(ref[hot], m[hot])
+                changes[name] = (np.arange(hot.start, hot.stop), diffs)
+                continue
             rows = changed_rows(m[hot], ref[hot]) + hot.start
             values = m[rows]
             if not np.isfinite(values).all():

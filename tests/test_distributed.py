@@ -474,6 +474,10 @@ def test_merge_changes_sums_or_averages_the_changes():
     rows, change, touched = fd.merge_changes(every, "sum", out)["vectors"]
     assert change is out["vectors"] and touched.tolist() == [2, 2, 2]
     assert np.array_equal(change, every[0]["vectors"][1] + every[1]["vectors"][1])
+    hot = [{"vectors": (np.arange(2), v[1][:2])} for v in (e["vectors"] for e in every)]
+    rows, change, _ = fd.merge_changes(hot, "sum", out)["vectors"]   # the first rows of ``out``
+    assert rows.tolist() == [0, 1] and np.shares_memory(change, out["vectors"])
+    assert np.array_equal(change, hot[0]["vectors"][1] + hot[1]["vectors"][1])
 
 
 def test_divergence_on_a_worker_stops_the_run_naming_it(client, planted):
