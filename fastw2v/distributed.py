@@ -97,6 +97,15 @@ ROUND_MODES = {"chained": 1, "barrier": 0, "overlapped": 2}
 LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30),
                        "MALLOC_MMAP_THRESHOLD_": str(4 << 20),
                        "MALLOC_TOP_PAD_": str(64 << 20)}
+#: Dask settings of the LocalCluster that train() starts: tasks are pinned to their worker, so
+#: work stealing and the active memory manager have nothing to do, and the event loops' periodic
+#: bookkeeping (ticks, system and memory monitors) runs less often; on 2 cores every process
+#: competes with the training: ~5% of CBOW's words/s (docs/distributed.md, "Costs").
+LOCAL_CLUSTER_CONFIG = {"distributed.scheduler.work-stealing": False,
+                        "distributed.scheduler.active-memory-manager.start": False,
+                        "distributed.admin.tick.interval": "200ms",
+                        "distributed.admin.system-monitor.interval": "2s",
+                        "distributed.worker.memory.monitor-interval": "1s"}
 #: How the replicas' changes to a row are merged (merge_deltas).
 MERGE_RULES = ("sum", "mean")
 #: The weight matrices a round can change, by name (a replica's attribute path in _matrices).
@@ -1385,11 +1394,13 @@ def train(corpus_file, client=None, processes=2, threads=1, *, checkpoint=None, 
 def local_cluster(processes=2, threads=1):
     """The ``LocalCluster`` that ``train(client=None)`` starts (and closes): ``processes`` worker
     processes of ``threads`` threads, on loopback only, without a dashboard, with the workers'
-    malloc settings of LOCAL_WORKER_MALLOC. Start one yourself to train several models on it
+    malloc settings of LOCAL_WORKER_MALLOC and Dask's of LOCAL_CLUSTER_CONFIG (the workers, which
+    their nannies restart with the same, and the scheduler; not the rest of this process). Start
+    one yourself to train several models on it
     (``train(..., client=Client(cluster))``) without paying the start-up each time."""
     # The scheduler's small HTTP endpoint (health, metrics) on a free loopback port rather than
     # 8787, so that several runs on one machine do not clash.
-    with _spawn_environ(LOCAL_WORKER_MALLOC):
+    with _spawn_environ(LOCAL_WORKER_MALLOC), dask.config.set(LOCAL_CLUSTER_CONFIG):
         return LocalCluster(n_workers=processes, threads_per_worker=threads, processes=True,
                             host="127.0.0.1", dashboard_address=None,
                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})

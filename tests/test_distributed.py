@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 try:
+    import dask
     import distributed as dd
 except ImportError:
     pytest.skip("dask[distributed] is not installed (pip install 'fastw2v[distributed]')",
@@ -512,7 +513,8 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
         cluster = real(**kwargs)
         with dd.Client(cluster) as probe:
             env = probe.run(lambda: {k: os.environ.get(k) for k in fd.LOCAL_WORKER_MALLOC})
-        started.append((kwargs, cluster, env))
+            config = probe.run(lambda: {k: dask.config.get(k) for k in fd.LOCAL_CLUSTER_CONFIG})
+        started.append((kwargs, cluster, env, config))
         return cluster
 
     def replica_folders():
@@ -524,8 +526,11 @@ def test_without_a_client_starts_and_closes_a_local_cluster(planted, monkeypatch
     before = replica_folders()
     model = fd.train(planted[0], processes=2, threads=1, round_bytes=20000, **dict(PARAMS, epochs=1))
     assert replica_folders() <= before      # the replicas' scratch folders are gone
-    (kwargs, cluster, env), = started
+    (kwargs, cluster, env, config), = started
     assert list(env.values()) == [fd.LOCAL_WORKER_MALLOC] * 2     # set in every worker process
+    assert list(config.values()) == [fd.LOCAL_CLUSTER_CONFIG] * 2
+    assert "stealing" not in cluster.scheduler.extensions         # and in the scheduler
+    assert dask.config.get("distributed.admin.tick.interval") != "200ms"   # not left in this one
     assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] is None
     assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (2, 1, True)
     assert cluster.status.name == "closed"
