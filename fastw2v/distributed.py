@@ -541,6 +541,7 @@ class _Replica:
         self.merged = first - 1      # last round whose merged change this replica added
         self.results = {}            # round -> (changes, info) of own rounds not merged yet
         self.own_infos = []          # infos of the chunks this replica trained in the segment
+        self.round_infos = {}        # round -> every contributor's info, once merged here
         self.seen_infos = []         # infos of every contributor of the merged rounds
         self.settled = 0             # seen_infos[:settled]: rounds up to a merge of every row
 
@@ -568,6 +569,7 @@ class _Replica:
         self.model.wv.invalidate_norms()
         self.merged = rnd
         infos = [info for _, info in results]
+        self.round_infos[rnd] = infos
         self.seen_infos.extend(info for info in infos if info["path"] is not None)
         if infos and infos[0]["n_sync"] >= len(self.model.wv):   # every row: all of it is merged
             self.settled = len(self.seen_infos)
@@ -800,16 +802,12 @@ def _task_step(run, first, rnd, spec, start_alpha, end_alpha, est_words, round_b
         return result
 
 
-def _task_info(result):
-    """A step's info (small: the driver reads it without fetching the changes)."""
-    return None if result is None else result[1]
-
-
 def _task_finish(run, first, last, rule, n_before, *results):
     """End the pipelined segment ``first..last``: add the merged changes of its rounds not added
     by a step (``results``: round ``last - 1``'s, ``n_before`` of them, when the steps lag by two
     rounds, then round ``last``'s, which handed out every row), then set every row to its merged
-    value, so that all replicas are equal."""
+    value, so that all replicas are equal. Reports the chunks merged (``infos``) and every
+    round's infos (``rounds``: round -> every contributor's, the driver's figures)."""
     rep = _replica(run)
     with rep.lock:
         if first in rep.finished:
@@ -825,7 +823,7 @@ def _task_finish(run, first, last, rule, n_before, *results):
         infos = rep.seen_infos
         rep.close_segment(first, last)
         rep.applied_info = infos
-        rep.finished[first] = {"infos": infos, "last": last,
+        rep.finished[first] = {"infos": infos, "last": last, "rounds": rep.round_infos,
                                "merge_seconds": time.perf_counter() - began}
         return rep.finished[first]
 
@@ -834,19 +832,24 @@ def _task_drain(run, fence, applied):
     """After a fault: close every pipelined segment that starts at round ``fence`` or before
     (after the step in progress, if any) and report what this replica holds: ``position``, the
     (segment, round) of the last merged change it added, and per segment the chunks it trained
-    (``own``) and the chunks, every worker's, that a merge of every row put in its merged values
-    (``settled``). The replica then continues in barrier rounds after round ``applied``."""
+    (``own``), the chunks, every worker's, that a merge of every row put in its merged values
+    (``settled``), every contributor's infos of the rounds it merged (``rounds``) and its own of
+    the rounds it did not (``unmerged``). The replica then continues in barrier rounds after
+    round ``applied``."""
     rep = _replica(run)
     with rep.lock:
         if fence in rep.drained:    # asked again (another worker was lost meanwhile)
             return rep.drained[fence]
-        segments = {first: {"own": [], "settled": report["infos"]}
+        segments = {first: {"own": [], "settled": report["infos"], "rounds": report["rounds"],
+                            "unmerged": []}
                     for first, report in rep.finished.items()}
         position = max(((first, report["last"]) for first, report in rep.finished.items()),
                        default=(-1, rep.applied))
         if rep.segment is not None:
             segments[rep.segment] = {"own": list(rep.own_infos),
-                                     "settled": rep.seen_infos[:rep.settled]}
+                                     "settled": rep.seen_infos[:rep.settled],
+                                     "rounds": dict(rep.round_infos),
+                                     "unmerged": [info for _, info in rep.results.values()]}
             position = (rep.segment, rep.merged)
             rep.close_segment(rep.segment, applied)
         rep.closed = max(rep.closed, fence)
@@ -1650,8 +1653,9 @@ class _Pipeline:
         self.driver, self.n_words, self.sync_rows, self.sizes = driver, n_words, sync_rows, sizes
         self.lag = lag             # a step adds the merged change of the round this many before
         self.segments = []         # open segments, oldest first
-        self.infos = {}            # (round, addr) -> _task_info future
-        self.seen = None           # oldest round whose infos were not read
+        self.unseen = {}           # (round, addr) -> step future, until the driver saw it finish
+        self.walls = {}            # round -> seconds from the round before's end to its end
+        self.seen = None           # oldest round whose steps were not seen finished
         self.seen_at = None
         self.addrs = []
 
@@ -1671,18 +1675,14 @@ class _Pipeline:
         while True:
             rnd = self._submit(rnd, following)
             upto = seg.last if seg.last is not None else rnd - 1
-            if self.seen <= upto:          # read the oldest round's infos
-                round_infos = {a: self.infos[(self.seen, a)] for a in self.addrs}
-                done, dead = driver.wait(round_infos, critical=self.addrs)
-                got, lost = driver.results(done)
-                if dead or lost:
-                    return self._recover(rnd, dead | lost)
+            if self.seen <= upto:          # wait for the oldest round (its results stay put)
+                steps = {a: self.unseen.pop((self.seen, a)) for a in self.addrs}
+                _, dead = driver.wait(steps, critical=self.addrs)
+                if dead:
+                    return self._recover(rnd, dead)
                 now = time.perf_counter()
-                _record_step(driver, seg.epoch, self.seen, seg.plans[self.seen],
-                             [got[a] for a in self.addrs], now - self.seen_at)
+                self.walls[self.seen] = now - self.seen_at
                 self.seen_at = now
-                for a in self.addrs:
-                    del self.infos[(self.seen, a)]
                 self.seen += 1
                 continue
             done, dead = driver.wait(seg.finishers, critical=self.addrs)
@@ -1693,6 +1693,10 @@ class _Pipeline:
             for info in outs[0]["infos"]:
                 seg.work.record(info)
             seg.work.settle()
+            # the segment's figures, from the infos every replica merged (no task of their own)
+            for k in range(seg.first, seg.last + 1):
+                _record_step(driver, seg.epoch, k, seg.plans[k], outs[0]["rounds"].get(k, []),
+                             self.walls.pop(k, 0.0))
             tail = driver.rounds[-1]
             tail["merge_seconds"] += max(o["merge_seconds"] for o in outs)
             tail["merge_share"] = min(1.0, tail["merge_seconds"] / max(tail["wall_seconds"], 1e-9))
@@ -1700,7 +1704,7 @@ class _Pipeline:
             return rnd, True
 
     def _submit(self, rnd, following):
-        """Plan and submit rounds while fewer than ``_AHEAD`` are unread; returns the next round."""
+        """Plan and submit rounds while fewer than ``_AHEAD`` are unseen; returns the next round."""
         driver = self.driver
         while rnd < self.seen + _AHEAD:
             seg = self.segments[-1]
@@ -1732,8 +1736,7 @@ class _Pipeline:
                     _task_step, driver.run, seg.first, rnd, specs.get(a), a0, a1, est[a],
                     driver.round_bytes, n_sync, driver.merge, lag, previous, *older, addr=a,
                     name=f"step-r{rnd}")
-                self.infos[(rnd, a)] = driver.submit(_task_info, seg.steps[(rnd, a)], addr=a,
-                                                     name=f"info-r{rnd}")
+                self.unseen[(rnd, a)] = seg.steps[(rnd, a)]
             for gone in [key for key in seg.steps if key[0] <= rnd - 3]:
                 del seg.steps[gone]        # their results are held by the steps that need them
             if driver.on_round is not None:   # tests: kill a worker while it trains / hands out
@@ -1757,18 +1760,15 @@ class _Pipeline:
         survivor (its own chunks, and every worker's chunks up to a merge of every row), make
         the survivors equal again and give every other planned chunk back to its epoch's work."""
         driver = self.driver
-        futures = list(self.infos.values())
+        futures = list(self.unseen.values())
         for seg in self.segments:
             futures += list(seg.steps.values()) + list(seg.finishers.values())
         driver.client.cancel(futures)
-        self.infos = {}
+        self.unseen = {}
         seen, segments = self.seen, self.segments
         self.segments = []
         current = segments[0]
         driver.lose(dead, seen, current.work)
-        owner = {k: seg for seg in segments for k in seg.plans}
-        for k in range(seen, rnd):                  # rounds whose infos were not all read
-            _record_step(driver, owner[k].epoch, k, owner[k].plans[k], [], 0.0)
         while True:
             status, dead = driver.wait({a: driver.submit(_task_drain, driver.run, rnd - 1, rnd - 1,
                                                          addr=a, name="drain")
@@ -1780,6 +1780,17 @@ class _Pipeline:
         top = max(tuple(s["position"]) for s in status.values())
         holders = sorted(a for a, s in status.items() if tuple(s["position"]) == top)
         lagging = sorted(set(status) - set(holders))
+        # The open segments' figures: every contributor's infos where a survivor merged the
+        # round, else the survivors' own (a lost worker's unmerged chunk did not count).
+        for seg in segments:
+            reports = [r for r in (status[a]["segments"].get(seg.first) for a in sorted(status))
+                       if r is not None]
+            for k in sorted(seg.plans):
+                merged = [r["rounds"][k] for r in reports if k in r["rounds"]]
+                infos = merged[0] if merged else [i for r in reports for i in r["unmerged"]
+                                                  if i["round"] == k]
+                _record_step(driver, seg.epoch, k, seg.plans[k], infos, self.walls.pop(k, 0.0))
+        self.walls = {}
         retrained = 0
         for seg in segments:
             seg.work.match(sorted(driver.slots))   # (the current one: done by lose)
