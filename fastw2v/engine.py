@@ -34,6 +34,7 @@ not check the whole matrices (``all_finite``, the caller's end-of-epoch check), 
 import logging
 import math
 import queue
+import tempfile
 import threading
 import time
 
@@ -405,27 +406,68 @@ class DivergenceProbe:
 
 class WeightSnapshot:
     """A copy of the trained weights, taken at each epoch start (the random streams are functions
-    of the epoch and batch, so they need no copy)."""
+    of the epoch and batch, so they need no copy), in an anonymous temporary file: the system's
+    page cache holds it, not this process's memory, so training peaks at the model's own size."""
 
-    def __init__(self, weights):
+    def __init__(self, weights, file):
         self.weights = weights
-        self.copies = [np.empty_like(w) for w in weights]
+        self.file = file
+        self.valid = False           # a whole copy was written (restore() may use it)
 
     @classmethod
     def maybe(cls, config):
+        """A snapshot of ``config``'s weights, or None when they are larger than
+        DIVERGENCE_SNAPSHOT_MAX_BYTES. Without a temporary file to hold it (or when writing it
+        fails), ``restore()`` returns False and a diverged epoch marks the model diverged."""
         weights = [w for w in (config.W_in, config.W_out, config.W_hs) if w.size]
         if sum(w.nbytes for w in weights) > DIVERGENCE_SNAPSHOT_MAX_BYTES:
             return None
-        return cls(weights)
+        try:
+            file = tempfile.TemporaryFile(prefix="fastw2v-snapshot-")
+        except OSError as exc:
+            logger.warning("no epoch-start copy of the weights (%s): a diverged epoch will mark "
+                           "the model diverged", exc)
+            file = None
+        return cls(weights, file)
 
     def take(self):
-        for copy, weights in zip(self.copies, self.weights):
-            np.copyto(copy, weights)
+        self.valid = False
+        if self.file is None:
+            return
+        try:
+            self.file.seek(0)
+            for w in self.weights:
+                self.file.write(_bytes_of(w))
+            self.file.flush()
+        except OSError as exc:     # (a full disk: this epoch has no copy)
+            logger.warning("no epoch-start copy of the weights (%s): a diverged epoch will mark "
+                           "the model diverged", exc)
+            return
+        self.valid = True
 
     def restore(self):
-        # In place: wv.vectors, syn1neg and syn1 stay the same array objects.
-        for copy, weights in zip(self.copies, self.weights):
-            np.copyto(weights, copy)
+        """Copy the snapshot back in place (wv.vectors, syn1neg and syn1 stay the same arrays);
+        False when there is no whole copy to restore."""
+        if not self.valid:
+            return False
+        try:
+            self.file.seek(0)
+            for w in self.weights:
+                view = _bytes_of(w)
+                if self.file.readinto(view) != len(view):
+                    return False
+        except OSError:
+            return False
+        return True
+
+    def close(self):
+        if self.file is not None:
+            self.file.close()
+
+
+def _bytes_of(array):
+    """A C-contiguous array's memory as a flat writable byte view."""
+    return memoryview(array).cast("B")
 
 
 def _progress_bar(show, epoch, expected_words):

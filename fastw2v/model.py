@@ -523,6 +523,8 @@ class Word2Vec:
             # training it again draws the same per-batch streams.
             self.total_train_time += time.perf_counter() - start
             self.wv.invalidate_norms()   # the kernels wrote into wv.vectors in place
+            if snapshot is not None:
+                snapshot.close()
         self.train_count += 1
         self.add_lifecycle_event("train", msg=f"training on {trained_raw} raw words "
                                  f"({trained_effective} effective words) in {epochs} epochs")
@@ -540,16 +542,18 @@ class Word2Vec:
         """Restore the epoch-start weights (or mark the model diverged), then raise a clear error."""
         message = (f"training diverged in epoch {epoch + 1} with alpha={start_alpha} ({exc}): "
                    "lower the learning rate (alpha)")
-        if snapshot is not None:
-            snapshot.restore()
+        if snapshot is not None and snapshot.restore():
             message += (f". The weights were restored to their state at the start of epoch "
                         f"{epoch + 1}, so the model stays usable and can be trained again")
         else:
             self._diverged = message
             if self._epoch_guard:   # (a distributed replica keeps no copy: its driver stops the run)
-                message += (". The model is too large for a restore copy "
-                            "(DIVERGENCE_SNAPSHOT_MAX_BYTES), so it is marked diverged: queries and "
-                            "train() raise until build_vocab() re-initialises it")
+                message += ((". The model is too large for a restore copy "
+                             "(DIVERGENCE_SNAPSHOT_MAX_BYTES)" if snapshot is None else
+                             ". Its epoch-start copy could not be written to or read back from the "
+                             "temporary folder") +
+                            ", so it is marked diverged: queries and train() raise until "
+                            "build_vocab() re-initialises it")
             self.wv._mark_unusable(message)
         raise TrainingDivergedError(message) from exc
 

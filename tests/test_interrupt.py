@@ -323,6 +323,66 @@ def test_nan_weights_hidden_from_the_table_loss_are_caught_per_batch(monkeypatch
     assert np.isfinite(model.wv.vectors).all()           # ... and the epoch-start weights are back
 
 
+def test_epoch_start_copy_lives_in_a_temporary_file_not_in_memory():
+    model = built(sg=0, hs=1, negative=5, workers=1)
+    snapshot = engine.WeightSnapshot.maybe(model._make_config())
+    weights = [model.wv.vectors, model.syn1neg, model.syn1]
+    before = [w.copy() for w in weights]
+    snapshot.take()
+    # the copy is the file's bytes; the snapshot holds no array but (views of) the model's own
+    assert len(snapshot.weights) == 3
+    assert all(any(np.shares_memory(a, w) for w in weights) for a in snapshot.weights)
+    assert os.fstat(snapshot.file.fileno()).st_size == sum(a.nbytes for a in snapshot.weights)
+    assert not any(isinstance(v, np.ndarray) for v in vars(snapshot).values())
+    for a in snapshot.weights:    # (syn1's last row is no inner node: not trained, not copied)
+        a += 1.0
+    assert snapshot.restore()
+    for saved, now in zip(before, weights):
+        assert np.array_equal(saved, now)
+    snapshot.close()
+    assert snapshot.file.closed
+
+
+def test_training_leaves_no_snapshot_file_open():
+    model = built(workers=2)
+    open_before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    for _ in range(3):
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=2)
+    if open_before is not None:
+        assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+class _FullDisk:
+    """A temporary file whose writes fail as on a full disk."""
+
+    def __init__(self, *args, **kwargs):
+        self.closed = False
+
+    def seek(self, *args):
+        return 0
+
+    def write(self, data):
+        raise OSError(28, "No space left on device")
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("failure", ["no temporary file", "full disk"])
+def test_divergence_without_a_snapshot_marks_the_model(monkeypatch, failure):
+    def no_file(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(engine.tempfile, "TemporaryFile",
+                        no_file if failure == "no temporary file" else _FullDisk)
+    model = built(workers=2)
+    with pytest.raises(TrainingDivergedError, match="could not be written.*marked diverged"):
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1, start_alpha=1e30)
+    assert_workers_stopped()
+    with pytest.raises(FloatingPointError, match="diverged"):
+        model.wv.most_similar("t0w0")
+
+
 def test_large_model_is_marked_diverged_instead(monkeypatch, tmp_path):
     monkeypatch.setattr(engine, "DIVERGENCE_SNAPSHOT_MAX_BYTES", 0)
     model = built(workers=2)
