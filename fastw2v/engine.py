@@ -49,9 +49,10 @@ __all__ = ["TrainingDivergedError", "run_epoch", "alpha_schedule", "merge_limit"
            "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS"]
 
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
-#: bytes, Word2Vec.train copies them (WeightSnapshot) at the start of every epoch and restores that copy if the epoch
-#: diverges (measured: a memcpy at several GB/s, i.e. ~50 ms per epoch at this size); larger models
-#: are instead marked diverged (queries and train() raise) rather than doubling their memory.
+#: bytes, Word2Vec.train writes them to a temporary file (WeightSnapshot) at the start of every
+#: epoch and restores that copy if the epoch diverges (measured: ~48 ms per epoch at this size,
+#: 1.2x a memcpy, docs/reliability.md); larger models are instead marked diverged (queries and
+#: train() raise) rather than writing GBs every epoch.
 DIVERGENCE_SNAPSHOT_MAX_BYTES = 256 << 20
 #: Rows of the weights checked for finiteness after every batch (docs/reliability.md): up to this
 #: many of the batch's input rows, and the output rows most often touched (the most frequent words'
