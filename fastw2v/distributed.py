@@ -98,10 +98,13 @@ LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30),
                        "MALLOC_MMAP_THRESHOLD_": str(4 << 20),
                        "MALLOC_TOP_PAD_": str(64 << 20)}
 #: Dask settings of the LocalCluster that train() starts: tasks are pinned to their worker, so
-#: work stealing and the active memory manager have nothing to do, and the event loops' periodic
-#: bookkeeping (ticks, system and memory monitors) runs less often; on 2 cores every process
-#: competes with the training: ~5% of CBOW's words/s (docs/distributed.md, "Costs").
-LOCAL_CLUSTER_CONFIG = {"distributed.scheduler.work-stealing": False,
+#: work stealing and the active memory manager have nothing to do; with no dashboard, nothing reads
+#: the workers' statistical profiler (a thread sampling every stack every 10 ms); and the event
+#: loops' periodic bookkeeping (ticks, system and memory monitors) runs less often. On 2 cores
+#: every process competes with the training: ~5% of CBOW's words/s for the profiler, ~5% for the
+#: rest (docs/distributed.md, "Costs").
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.scheduler.work-stealing": False,
                         "distributed.scheduler.active-memory-manager.start": False,
                         "distributed.admin.tick.interval": "200ms",
                         "distributed.admin.system-monitor.interval": "2s",
