@@ -405,6 +405,10 @@ class DivergenceProbe:
         return all(_finite_rows(matrix, rows) for matrix, rows in self.checks)
 
 
+#: Logged when an epoch gets no WeightSnapshot copy (no temporary file, or writing it failed).
+_NO_COPY = "no epoch-start copy of the weights (%s): a diverged epoch will mark the model diverged"
+
+
 class WeightSnapshot:
     """A copy of the trained weights, taken at each epoch start (the random streams are functions
     of the epoch and batch, so they need no copy), in an anonymous temporary file: the system's
@@ -426,8 +430,7 @@ class WeightSnapshot:
         try:
             file = tempfile.TemporaryFile(prefix="fastw2v-snapshot-")
         except OSError as exc:
-            logger.warning("no epoch-start copy of the weights (%s): a diverged epoch will mark "
-                           "the model diverged", exc)
+            logger.warning(_NO_COPY, exc)
             file = None
         return cls(weights, file)
 
@@ -441,8 +444,7 @@ class WeightSnapshot:
                 self.file.write(_bytes_of(w))
             self.file.flush()
         except OSError as exc:     # (a full disk: this epoch has no copy)
-            logger.warning("no epoch-start copy of the weights (%s): a diverged epoch will mark "
-                           "the model diverged", exc)
+            logger.warning(_NO_COPY, exc)
             return
         self.valid = True
 

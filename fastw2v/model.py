@@ -479,7 +479,6 @@ class Word2Vec:
 
         config = self._make_config()
         probe = engine.DivergenceProbe(config, self.vocab.counts)
-        snapshot = engine.WeightSnapshot.maybe(config) if self._epoch_guard else None
         self.compute_loss = self.compute_loss or bool(compute_loss)
 
         merge = engine.merge_limit(self.workers, self.batch_words, from_file=corpus_file is not None)
@@ -489,6 +488,8 @@ class Word2Vec:
         start = time.perf_counter()
         trained_effective, trained_raw = 0, 0
         self.running_training_loss = 0.0   # gensim: the sum over this call's epochs
+        # (opened here, right before the try whose finally closes its temporary file)
+        snapshot = engine.WeightSnapshot.maybe(config) if self._epoch_guard else None
         try:
             for epoch in range(epochs):
                 _call(callbacks, "on_epoch_begin", self)
