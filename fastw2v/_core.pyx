@@ -602,7 +602,16 @@ cdef extern from *:
         for (; t + 4 <= nt; t += 4) {
             const float *r0 = rows[t], *r1 = rows[t + 1], *r2 = rows[t + 2], *r3 = rows[t + 3];
             fw_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            fw_vf b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};   /* two chains per row */
             Py_ssize_t j = 0;
+            for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {
+                fw_vf x = fw_load(h + j), y = fw_load(h + j + FW_VL);
+                a0 += x * fw_load(r0 + j); a1 += x * fw_load(r1 + j);
+                a2 += x * fw_load(r2 + j); a3 += x * fw_load(r3 + j);
+                b0 += y * fw_load(r0 + j + FW_VL); b1 += y * fw_load(r1 + j + FW_VL);
+                b2 += y * fw_load(r2 + j + FW_VL); b3 += y * fw_load(r3 + j + FW_VL);
+            }
+            a0 += b0; a1 += b1; a2 += b2; a3 += b3;
             for (; j + FW_VL <= n; j += FW_VL) {
                 fw_vf x = fw_load(h + j);
                 a0 += x * fw_load(r0 + j); a1 += x * fw_load(r1 + j);
@@ -766,6 +775,113 @@ cdef extern from *:
     }
     #endif
     #endif  /* FW_FAST_ARITH */
+    /* Row combinations of up to FW_GROUP rows in one pass (the HogBatch block and CBOW's input
+       rows): each element is loaded and stored once instead of once per row, and per element the
+       additions run in row order with the same roundings as one row at a time, so every build
+       keeps its bits. ``acc`` and ``v`` never alias a row; rows may repeat (fw_add_to_rows). */
+    #if !defined(FW_FAST_ARITH) && (defined(__GNUC__) || defined(__clang__))
+    #define FW_VL 8
+    typedef fw_v8 fw_vf;
+    #define fw_load fw_load8
+    #define fw_store fw_store8
+    #endif
+    #if defined(FW_VL)
+    /* acc += g[0] * rows[0] + ... + g[nt-1] * rows[nt-1], added in row order */
+    static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
+                                  Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {   /* two independent chains per row */
+            fw_vf a0 = fw_load(acc + j), a1 = fw_load(acc + j + FW_VL);
+            for (int t = 0; t < nt; t++) {
+                a0 += g[t] * fw_load(rows[t] + j);
+                a1 += g[t] * fw_load(rows[t] + j + FW_VL);
+            }
+            fw_store(acc + j, a0);
+            fw_store(acc + j + FW_VL, a1);
+        }
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf a = fw_load(acc + j);
+            for (int t = 0; t < nt; t++) a += g[t] * fw_load(rows[t] + j);
+            fw_store(acc + j, a);
+        }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf a = fw_load_part(acc + j, m);
+            for (int t = 0; t < nt; t++) a += g[t] * fw_load_part(rows[t] + j, m);
+            fw_store_part(acc + j, a, m);
+            j = n;
+        }
+    #endif
+        for (; j < n; j++) {
+            float a = acc[j];
+            for (int t = 0; t < nt; t++) a += g[t] * rows[t][j];
+            acc[j] = a;
+        }
+    }
+    /* acc += rows[0] + ... + rows[nt-1], added in row order */
+    static inline void fw_sum_rows(float *restrict acc, float *const *rows, int nt, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {
+            fw_vf a0 = fw_load(acc + j), a1 = fw_load(acc + j + FW_VL);
+            for (int t = 0; t < nt; t++) {
+                a0 += fw_load(rows[t] + j);
+                a1 += fw_load(rows[t] + j + FW_VL);
+            }
+            fw_store(acc + j, a0);
+            fw_store(acc + j + FW_VL, a1);
+        }
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf a = fw_load(acc + j);
+            for (int t = 0; t < nt; t++) a += fw_load(rows[t] + j);
+            fw_store(acc + j, a);
+        }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf a = fw_load_part(acc + j, m);
+            for (int t = 0; t < nt; t++) a += fw_load_part(rows[t] + j, m);
+            fw_store_part(acc + j, a, m);
+            j = n;
+        }
+    #endif
+        for (; j < n; j++) {
+            float a = acc[j];
+            for (int t = 0; t < nt; t++) a += rows[t][j];
+            acc[j] = a;
+        }
+    }
+    /* rows[t] += v for t in order (a repeated row gets v once per occurrence) */
+    static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
+                                      Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf x = fw_load(v + j);
+            for (int t = 0; t < nt; t++) fw_store(rows[t] + j, fw_load(rows[t] + j) + x);
+        }
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf x = fw_load_part(v + j, m);
+            for (int t = 0; t < nt; t++) fw_store_part(rows[t] + j, fw_load_part(rows[t] + j, m) + x, m);
+            j = n;
+        }
+    #endif
+        for (; j < n; j++) for (int t = 0; t < nt; t++) rows[t][j] += v[j];
+    }
+    #else
+    static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
+                                  Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_axpy(acc, g[t], rows[t], n);
+    }
+    static inline void fw_sum_rows(float *restrict acc, float *const *rows, int nt, Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_add(acc, rows[t], n);
+    }
+    static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
+                                      Py_ssize_t n) {
+        for (int t = 0; t < nt; t++) fw_add(rows[t], v, n);
+    }
+    #endif
     """
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
@@ -776,6 +892,9 @@ cdef extern from *:
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
                                         Py_ssize_t n) noexcept nogil
+    void _combine "fw_combine"(float* acc, const float* g, float** rows, int nt, Py_ssize_t n) noexcept nogil
+    void _sum_rows "fw_sum_rows"(float* acc, float** rows, int nt, Py_ssize_t n) noexcept nogil
+    void _add_to_rows "fw_add_to_rows"(float** rows, int nt, const float* v, Py_ssize_t n) noexcept nogil
 
 
 def dot32(a, b):
@@ -880,12 +999,15 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
     """One HogBatch step for a skip-gram centre word (``reference._shared_negatives_block``): all
     scores from the weights before the step, then dT from the old context rows, the context rows from
     the old target rows, and last the target rows. Scratch: targets[n_neg+1], G[n_ctx*(n_neg+1)],
-    dT[(n_neg+1)*D]. The target rows stay in L1 for the whole window, which is where the speed is."""
-    cdef Py_ssize_t n_t = 1, j, t
-    cdef float f, signed_f
+    dT[(n_neg+1)*D]. The target rows stay in L1 for the whole window, which is where the speed is;
+    each pass takes up to FW_GROUP rows at a time (one load and store of the accumulated row)."""
+    cdef Py_ssize_t n_t = 1, j, t, b, nb
+    cdef float f[8]
+    cdef float g[8]
+    cdef float* rows[8]
+    cdef float signed_f
     cdef double s, loss = 0.0
     cdef float* x
-    cdef float* acc
     targets[0] = word
     for t in range(n_neg):
         if negatives[t] != word:
@@ -893,25 +1015,41 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
             n_t += 1
     for j in range(n_ctx):
         x = w_in + <Py_ssize_t>contexts[j] * D
-        for t in range(n_t):
-            f = _dot(x, w_out + <Py_ssize_t>targets[t] * D, D)
-            signed_f = f if t == 0 else -f
-            if exact:
-                s = _exact_sigmoid(f)
-                loss -= _exact_log_sigmoid(signed_f)
-            else:
-                s = _SIG[_table_index(f)]
-                loss -= <double>_table_log_sigmoid(signed_f)
-            G[j * n_t + t] = <float>(((1.0 if t == 0 else 0.0) - s) * lr)
+        b = 0
+        while b < n_t:
+            nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
+            for t in range(nb):
+                rows[t] = w_out + <Py_ssize_t>targets[b + t] * D
+            _dots(x, rows, <int>nb, D, f)
+            for t in range(nb):
+                signed_f = f[t] if b + t == 0 else -f[t]
+                if exact:
+                    s = _exact_sigmoid(f[t])
+                    loss -= _exact_log_sigmoid(signed_f)
+                else:
+                    s = _SIG[_table_index(f[t])]
+                    loss -= <double>_table_log_sigmoid(signed_f)
+                G[j * n_t + b + t] = <float>(((1.0 if b + t == 0 else 0.0) - s) * lr)
+            b += nb
     memset(dT, 0, n_t * D * sizeof(float))
     for t in range(n_t):
-        acc = dT + t * D
-        for j in range(n_ctx):
-            _axpy(acc, G[j * n_t + t], w_in + <Py_ssize_t>contexts[j] * D, D)
+        b = 0
+        while b < n_ctx:
+            nb = min(<Py_ssize_t>FW_GROUP, n_ctx - b)
+            for j in range(nb):
+                rows[j] = w_in + <Py_ssize_t>contexts[b + j] * D
+                g[j] = G[(b + j) * n_t + t]
+            _combine(dT + t * D, g, rows, <int>nb, D)
+            b += nb
     for j in range(n_ctx):
         x = w_in + <Py_ssize_t>contexts[j] * D
-        for t in range(n_t):
-            _axpy(x, G[j * n_t + t], w_out + <Py_ssize_t>targets[t] * D, D)
+        b = 0
+        while b < n_t:
+            nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
+            for t in range(nb):
+                rows[t] = w_out + <Py_ssize_t>targets[b + t] * D
+            _combine(x, G + j * n_t + b, rows, <int>nb, D)
+            b += nb
     for t in range(n_t):
         _add_to_row(w_out + <Py_ssize_t>targets[t] * D, dT + t * D, D)
     return loss
@@ -920,14 +1058,34 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
 cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
                              bint mean, float* h) noexcept nogil:
     """h = sum of the context rows in order (float32), divided by n in float32 when ``mean``."""
-    cdef Py_ssize_t k, j
+    cdef Py_ssize_t k, b, nb, j
+    cdef float* rows[8]
     cdef float fn = <float>n
     memset(h, 0, D * sizeof(float))
-    for k in range(n):
-        _add_to_row(h, w_in + <Py_ssize_t>context[k] * D, D)
+    b = 0
+    while b < n:
+        nb = min(<Py_ssize_t>FW_GROUP, n - b)
+        for k in range(nb):
+            rows[k] = <float*>w_in + <Py_ssize_t>context[b + k] * D
+        _sum_rows(h, rows, <int>nb, D)
+        b += nb
     if mean:
         for j in range(D):
             h[j] = h[j] / fn
+
+
+cdef inline void _add_to_context(float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
+                                 const float* v) noexcept nogil:
+    """W_in[context[k]] += v for k in order (a word twice in the context gets v twice)."""
+    cdef Py_ssize_t k, b, nb
+    cdef float* rows[8]
+    b = 0
+    while b < n:
+        nb = min(<Py_ssize_t>FW_GROUP, n - b)
+        for k in range(nb):
+            rows[k] = w_in + <Py_ssize_t>context[b + k] * D
+        _add_to_rows(rows, <int>nb, v, D)
+        b += nb
 
 
 cdef object _check_pair(object W_in, object W_out):
@@ -1007,8 +1165,7 @@ def cbow_step(W_in, W_out, context_words, output_word, negatives, lr, cbow_mean=
     with nogil:
         _cbow_input(w_in, D, cp, n_ctx, mean, buf + D)
         loss = _ns_block(buf + D, w_out, D, ow, np_, n_neg, alpha, exact, buf)
-        for k in range(n_ctx):
-            _add_to_row(w_in + <Py_ssize_t>cp[k] * D, buf, D)
+        _add_to_context(w_in, D, cp, n_ctx, buf)
     free(buf)
     return loss
 
@@ -1445,8 +1602,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                                       neu1e)
                     if i + 1 < n:
                         cbow_negs = ahead
-                for k in range(n_ctx):
-                    _input_update(m, context[k], neu1e)
+                if m.lockf == NULL:
+                    _add_to_context(m.w_in, D, context, n_ctx, neu1e)
+                else:
+                    for k in range(n_ctx):
+                        _input_update(m, context[k], neu1e)
     rng[0] = state
     kept_words[0] = kept
     return loss

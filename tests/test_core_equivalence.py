@@ -212,16 +212,16 @@ def _corpus(seed=0, n_sentences=12):
     return counts, tokens, offsets
 
 
-def _configs(counts, mode, **settings):
+def _configs(counts, mode, dim=12, **settings):
     n = len(counts)
-    dim = 12
     W = [_weights(10, n, dim), _weights(11, n, dim), _weights(12, n - 1, dim)]
     keep = tables.keep_thresholds(counts, 5e-3)
     sampler = _core.AliasSampler(counts, power=0.75)
     codes, points, offsets = _core.build_huffman(counts)
     arrays = [keep, sampler.threshold, sampler.alias, codes, points, offsets]
     negative, hs = {"ns": (4, False), "hs": (0, True), "both": (3, True)}[mode]
-    kw = dict(negative=negative, hs=hs, window=3, **settings)
+    kw = dict(negative=negative, hs=hs, window=3)
+    kw.update(settings)
     core_w, ref_w = _pair_of_copies(*W)
     core = _core.TrainConfig(*core_w, *arrays, **kw)
     ref = reference.TrainConfig(*ref_w, *arrays, **kw)
@@ -264,6 +264,27 @@ def test_train_batch_matches_reference_other_settings(settings):
     assert out_c[0] == out_r[0]
     assert rng_core.state == rng_ref.state
     for a, b in zip(core_w, ref_w):
+        assert_same_floats(a, b)
+    assert out_c[1] == pytest.approx(out_r[1], rel=1e-6)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(sg=1, batch_mode="shared_negatives"), dict(sg=1), dict(sg=0), dict(sg=0, cbow_mean=False),
+], ids=["sg-shared-negatives", "sg", "cbow-mean", "cbow-sum"])
+def test_train_batch_matches_reference_with_groups_wider_than_fw_group(settings):
+    """Windows of 7 (up to 14 context rows) and 10 negatives: the kernels' row groups (at most
+    FW_GROUP = 8 rows per pass) split; 30 words, so context words repeat; dim 43 takes every
+    vector width's main loop, its second chain and a remainder."""
+    counts, tokens, offsets = _corpus(seed=3, n_sentences=20)
+    core, ref, core_w, ref_w = _configs(counts, "ns", dim=43, negative=10, window=7,
+                                        shrink_windows=False, exact_sigmoid=True, **settings)
+    rng_core, rng_ref = _core.Rng(9), reference.Rng(9)
+    out_c = _core.train_batch(core, rng_core, tokens, offsets, 0.05, 0.01)
+    out_r = reference.train_batch(ref, rng_ref, tokens, offsets, 0.05, 0.01)
+    assert out_c[0] == out_r[0] > 0
+    assert rng_core.state == rng_ref.state
+    for a, b, seed in zip(core_w[:2], ref_w, (10, 11)):    # W_in, W_out (no HS here)
+        assert not np.array_equal(a, _weights(seed, len(counts), 43))    # trained
         assert_same_floats(a, b)
     assert out_c[1] == pytest.approx(out_r[1], rel=1e-6)
 
