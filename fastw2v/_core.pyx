@@ -1502,6 +1502,10 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     cdef const int32_t* path_points = NULL
     cdef Py_ssize_t path_len = 0
     cdef bint shared = m.shared_negatives and m.sg and m.negative > 0
+    # CBOW prefetches the next word's negatives in thirds: [0, pf1) after the draws, [pf1, pf2) after
+    # the input sum, the rest after NS. Issued at once, their lines fill the line-fill buffers and the
+    # core stalls until memory answers; spread out, they overlap this word's arithmetic (+4-6%).
+    cdef Py_ssize_t pf1 = (m.negative + 2) // 3, pf2 = (2 * m.negative + 2) // 3
     for s in range(n_sentences):
         lr = alpha_start
         if n_tokens > 0:
@@ -1590,9 +1594,12 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         ahead = negs + m.negative if cbow_negs == negs else negs
                         for k in range(m.negative):
                             ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        for k in range(pf1):
                             _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
-                        _prefetch_row(m.w_out + <Py_ssize_t>sen[i + 1] * D, D)
                 _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                if m.negative and i + 1 < n:
+                    for k in range(pf1, pf2):
+                        _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
@@ -1601,6 +1608,9 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     loss += _ns_block(h, m.w_out, D, word, cbow_negs, m.negative, lr, m.exact,
                                       neu1e)
                     if i + 1 < n:
+                        for k in range(pf2, m.negative):
+                            _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
+                        _prefetch_row(m.w_out + <Py_ssize_t>sen[i + 1] * D, D)
                         cbow_negs = ahead
                 if m.lockf == NULL:
                     _add_to_context(m.w_in, D, context, n_ctx, neu1e)
