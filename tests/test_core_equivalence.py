@@ -273,8 +273,9 @@ def test_train_batch_matches_reference_other_settings(settings):
 ], ids=["sg-shared-negatives", "sg", "cbow-mean", "cbow-sum"])
 def test_train_batch_matches_reference_with_groups_wider_than_fw_group(settings):
     """Windows of 7 (up to 14 context rows) and 10 negatives: the kernels' row groups (at most
-    FW_GROUP = 8 rows per pass) split; 30 words, so context words repeat; dim 43 takes every
-    vector width's main loop, its second chain and a remainder."""
+    FW_GROUP = 8 rows per pass) split; 30 words, so context words repeat; dim 43 = 2 x 16 + 8 + 3
+    takes this build's two-chain loop, its one-vector loop and a scalar remainder (the fast build's
+    loops: tests/test_fast_arithmetic.py at dim 300)."""
     counts, tokens, offsets = _corpus(seed=3, n_sentences=20)
     core, ref, core_w, ref_w = _configs(counts, "ns", dim=43, negative=10, window=7,
                                         shrink_windows=False, exact_sigmoid=True, **settings)
