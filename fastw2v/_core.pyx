@@ -819,38 +819,6 @@ cdef extern from *:
             acc[j] = a;
         }
     }
-    /* acc += rows[0] + ... + rows[nt-1], added in row order */
-    static inline void fw_sum_rows(float *restrict acc, float *const *rows, int nt, Py_ssize_t n) {
-        Py_ssize_t j = 0;
-        for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {
-            fw_vf a0 = fw_load(acc + j), a1 = fw_load(acc + j + FW_VL);
-            for (int t = 0; t < nt; t++) {
-                a0 += fw_load(rows[t] + j);
-                a1 += fw_load(rows[t] + j + FW_VL);
-            }
-            fw_store(acc + j, a0);
-            fw_store(acc + j + FW_VL, a1);
-        }
-        for (; j + FW_VL <= n; j += FW_VL) {
-            fw_vf a = fw_load(acc + j);
-            for (int t = 0; t < nt; t++) a += fw_load(rows[t] + j);
-            fw_store(acc + j, a);
-        }
-    #if defined(FW_MASKED_TAIL)
-        if (j < n) {
-            Py_ssize_t m = n - j;
-            fw_vf a = fw_load_part(acc + j, m);
-            for (int t = 0; t < nt; t++) a += fw_load_part(rows[t] + j, m);
-            fw_store_part(acc + j, a, m);
-            j = n;
-        }
-    #endif
-        for (; j < n; j++) {
-            float a = acc[j];
-            for (int t = 0; t < nt; t++) a += rows[t][j];
-            acc[j] = a;
-        }
-    }
     /* rows[t] += v for t in order (a repeated row gets v once per occurrence) */
     static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
                                       Py_ssize_t n) {
@@ -874,14 +842,17 @@ cdef extern from *:
                                   Py_ssize_t n) {
         for (int t = 0; t < nt; t++) fw_axpy(acc, g[t], rows[t], n);
     }
-    static inline void fw_sum_rows(float *restrict acc, float *const *rows, int nt, Py_ssize_t n) {
-        for (int t = 0; t < nt; t++) fw_add(acc, rows[t], n);
-    }
     static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
                                       Py_ssize_t n) {
         for (int t = 0; t < nt; t++) fw_add(rows[t], v, n);
     }
     #endif
+    /* acc += rows[0] + ... + rows[nt-1], added in row order: fw_combine with factors 1 (a product
+       by 1 is exact, so each element gets the same roundings as fw_add one row at a time) */
+    static inline void fw_sum_rows(float *restrict acc, float *const *rows, int nt, Py_ssize_t n) {
+        static const float ones[FW_GROUP] = {1, 1, 1, 1, 1, 1, 1, 1};
+        fw_combine(acc, ones, rows, nt, n);
+    }
     """
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
