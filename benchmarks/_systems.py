@@ -149,6 +149,13 @@ def _run_gensim_iter(cfg):
     return _train_gensim_api(Word2Vec, cfg, line_sentence=LineSentence)
 
 
+def _run_fastw2v_fast_iter(cfg):
+    _, Word2Vec = _import_fastw2v_word2vec()
+    from fastw2v.corpus import LineSentence
+
+    return _train_gensim_api(Word2Vec, cfg, line_sentence=LineSentence, extra={"batch_mode": "shared_negatives"})
+
+
 def _import_fastw2v_word2vec():
     try:
         import fastw2v
@@ -180,6 +187,11 @@ def _run_fastw2v(cfg):
 def _run_fastw2v_fast(cfg):
     _, Word2Vec = _import_fastw2v_word2vec()
     return _train_gensim_api(Word2Vec, cfg, extra={"batch_mode": "shared_negatives"})
+
+
+def _run_fastw2v_shared_hot(cfg):
+    os.environ["FASTW2V_HOT_ROWS"] = "0"   # this child only: every worker writes the shared rows
+    return _run_fastw2v(cfg)
 
 
 def _run_fastw2v_iter(cfg):
@@ -458,8 +470,13 @@ SYSTEMS = {
                _probe_fastw2v, _run_fastw2v),
         System("fastw2v-fast", "fastw2v.Word2Vec(corpus_file=..., batch_mode='shared_negatives')",
                _probe_fastw2v, _run_fastw2v_fast),
+        System("fastw2v-shared-hot", "fastw2v.Word2Vec(corpus_file=...) with FASTW2V_HOT_ROWS=0: no private "
+               "copies of the hottest output rows (the trainer before 2026-12-04)",
+               _probe_fastw2v, _run_fastw2v_shared_hot, default=False),
         System("fastw2v-iter", "fastw2v.Word2Vec over fastw2v.corpus.LineSentence (iterable mode)",
                _probe_fastw2v_iter, _run_fastw2v_iter),
+        System("fastw2v-fast-iter", "fastw2v.Word2Vec over fastw2v.corpus.LineSentence, batch_mode='shared_negatives'",
+               _probe_fastw2v_iter, _run_fastw2v_fast_iter, default=False),
         System("gensim", "gensim.models.Word2Vec(corpus_file=...)", _probe_gensim_corpus_file, _run_gensim),
         System("gensim-iter", "gensim.models.Word2Vec over gensim LineSentence (iterable mode)",
                _probe_gensim, _run_gensim_iter, default=False),

@@ -32,9 +32,9 @@ cnp.import_array()
 
 __all__ = [
     "Rng", "AliasSampler", "sgns_step", "cbow_step", "hs_step", "build_huffman", "TrainConfig",
-    "train_batch", "embedding_forward", "embedding_backward", "table_sigmoid", "table_log_sigmoid",
-    "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2", "cpu_has_avx512", "BUILT_FOR_AVX2",
-    "BUILT_FOR_AVX512", "BITWISE_ARITHMETIC",
+    "train_batch", "merge_hot_rows", "embedding_forward", "embedding_backward", "table_sigmoid",
+    "table_log_sigmoid", "dot32", "BATCH_MODES", "MAY_FUSE_MULTIPLY_ADD", "cpu_has_avx2",
+    "cpu_has_avx512", "BUILT_FOR_AVX2", "BUILT_FOR_AVX512", "BITWISE_ARITHMETIC",
 ]
 
 # C copies of the contract's constants; checked against fastw2v.tables below (their one home).
@@ -929,21 +929,28 @@ cdef inline void _add_target(_Group* grp, float* row, int label, const float* h,
     grp.n += 1
 
 
-cdef inline double _ns_block(const float* h, float* w_out, Py_ssize_t D, int32_t target,
-                             const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
-                             float* neu1e) noexcept nogil:
-    """Target (label 1) then each negative != target (label 0). ``h`` is not a row of ``w_out``
-    (TrainConfig and the step functions refuse weights that share memory)."""
+cdef inline float* _out_row(float* w_out, float* w_hot, Py_ssize_t n_hot, int32_t word,
+                           Py_ssize_t D) noexcept nogil:
+    """Output row of ``word``: in ``w_hot`` (a caller's private copy of rows [0, n_hot)) when
+    word < n_hot, else in ``w_out``."""
+    return (w_hot if word < n_hot else w_out) + <Py_ssize_t>word * D
+
+
+cdef inline double _ns_block(const float* h, float* w_out, float* w_hot, Py_ssize_t n_hot,
+                             Py_ssize_t D, int32_t target, const int32_t* negatives, Py_ssize_t n_neg,
+                             double lr, bint exact, float* neu1e) noexcept nogil:
+    """Target (label 1) then each negative != target (label 0), rows by ``_out_row``. ``h`` is not
+    an output row (TrainConfig, train_batch and the step functions refuse weights that share memory)."""
     cdef _Group grp
     grp.n = 0
     cdef double loss = 0.0
     cdef Py_ssize_t k
     cdef int32_t n
-    _add_target(&grp, w_out + <Py_ssize_t>target * D, 1, h, neu1e, D, lr, exact, &loss)
+    _add_target(&grp, _out_row(w_out, w_hot, n_hot, target, D), 1, h, neu1e, D, lr, exact, &loss)
     for k in range(n_neg):
         n = negatives[k]
         if n != target:
-            _add_target(&grp, w_out + <Py_ssize_t>n * D, 0, h, neu1e, D, lr, exact, &loss)
+            _add_target(&grp, _out_row(w_out, w_hot, n_hot, n, D), 0, h, neu1e, D, lr, exact, &loss)
     _flush_group(&grp, h, neu1e, D, lr, exact, &loss)
     return loss
 
@@ -963,7 +970,8 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
     return loss
 
 
-cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
+cdef double _shared_negatives_block(float* w_in, float* w_out, float* w_hot, Py_ssize_t n_hot,
+                                    Py_ssize_t D,
                                     const int32_t* contexts, Py_ssize_t n_ctx, int32_t word,
                                     const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
                                     int32_t* targets, float* G, float* dT) noexcept nogil:
@@ -990,7 +998,7 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
         while b < n_t:
             nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
             for t in range(nb):
-                rows[t] = w_out + <Py_ssize_t>targets[b + t] * D
+                rows[t] = _out_row(w_out, w_hot, n_hot, targets[b + t], D)
             _dots(x, rows, <int>nb, D, f)
             for t in range(nb):
                 signed_f = f[t] if b + t == 0 else -f[t]
@@ -1018,11 +1026,11 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, Py_ssize_t D,
         while b < n_t:
             nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
             for t in range(nb):
-                rows[t] = w_out + <Py_ssize_t>targets[b + t] * D
+                rows[t] = _out_row(w_out, w_hot, n_hot, targets[b + t], D)
             _combine(x, G + j * n_t + b, rows, <int>nb, D)
             b += nb
     for t in range(n_t):
-        _add_to_row(w_out + <Py_ssize_t>targets[t] * D, dT + t * D, D)
+        _add_to_row(_out_row(w_out, w_hot, n_hot, targets[t], D), dT + t * D, D)
     return loss
 
 
@@ -1099,7 +1107,7 @@ def sgns_step(W_in, W_out, input_word, output_word, negatives, lr, exact_sigmoid
     if neu1e == NULL:
         raise MemoryError()
     with nogil:
-        loss = _ns_block(w_in + iw * D, w_out, D, ow, np_, n_neg, alpha, exact, neu1e)
+        loss = _ns_block(w_in + iw * D, w_out, NULL, 0, D, ow, np_, n_neg, alpha, exact, neu1e)
         _add_to_row(w_in + iw * D, neu1e, D)
     free(neu1e)
     return loss
@@ -1135,7 +1143,7 @@ def cbow_step(W_in, W_out, context_words, output_word, negatives, lr, cbow_mean=
         raise MemoryError()
     with nogil:
         _cbow_input(w_in, D, cp, n_ctx, mean, buf + D)
-        loss = _ns_block(buf + D, w_out, D, ow, np_, n_neg, alpha, exact, buf)
+        loss = _ns_block(buf + D, w_out, NULL, 0, D, ow, np_, n_neg, alpha, exact, buf)
         _add_to_context(w_in, D, cp, n_ctx, buf)
     free(buf)
     return loss
@@ -1268,6 +1276,8 @@ def build_huffman(counts):
 cdef struct _Model:
     float* w_in
     float* w_out
+    float* w_hot              # train_batch's hot_out: rows [0, n_hot) of W_out live there; NULL, 0: none
+    Py_ssize_t n_hot
     float* w_hs
     const uint32_t* keep
     const uint32_t* alias_threshold
@@ -1412,6 +1422,8 @@ cdef class TrainConfig:
         self.batch_mode = batch_mode
         self.m.w_in = <float*>_ptr(W_in)
         self.m.w_out = <float*>_ptr(W_out) if self.negative else NULL
+        self.m.w_hot = NULL
+        self.m.n_hot = 0
         self.m.w_hs = <float*>_ptr(W_hs) if self.hs else NULL
         self.m.keep = <const uint32_t*>_ptr(keep)
         self.m.alias_threshold = <const uint32_t*>_ptr(a_thr)
@@ -1516,7 +1528,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     for k in range(n_drawn):
                         negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
                     for k in range(m.negative):
-                        _prefetch_row(m.w_out + <Py_ssize_t>negs[k] * D, D)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, negs[k], D), D)
                 q = 0
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1530,19 +1542,20 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     q += 1
                     if not shared and q < n_pairs and m.negative:
                         for k in range(m.negative):
-                            _prefetch_row(m.w_out + <Py_ssize_t>pair_negs[m.negative + k] * D, D)
+                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, pair_negs[m.negative + k], D),
+                                          D)
                     row = m.w_in + <Py_ssize_t>sen[c] * D
                     memset(neu1e, 0, D * sizeof(float))
                     if m.hs:
                         loss += _hs_block(row, m.w_hs, D, path_codes, path_points, path_len, lr,
                                           m.exact, neu1e)
                     if m.negative and not shared:
-                        loss += _ns_block(row, m.w_out, D, word, pair_negs, m.negative, lr, m.exact,
-                                          neu1e)
+                        loss += _ns_block(row, m.w_out, m.w_hot, m.n_hot, D, word, pair_negs,
+                                          m.negative, lr, m.exact, neu1e)
                     _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
-                    loss += _shared_negatives_block(m.w_in, m.w_out, D, context, n_ctx, word, negs,
-                                                    m.negative, lr, m.exact, targets, G, dT)
+                    loss += _shared_negatives_block(m.w_in, m.w_out, m.w_hot, m.n_hot, D, context, n_ctx,
+                                                    word, negs, m.negative, lr, m.exact, targets, G, dT)
             else:
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1554,7 +1567,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 if m.negative and i == 0:   # drawn before HS (which draws nothing)
                     for k in range(m.negative):
                         cbow_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                        _prefetch_row(m.w_out + <Py_ssize_t>cbow_negs[k] * D, D)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, cbow_negs[k], D), D)
                 # The next word's draws (its window, then its negatives) come next in the stream and
                 # CBOW trains without drawing: draw them now, so that their output rows are fetched
                 # from memory while this word trains. The stream is unchanged.
@@ -1566,22 +1579,22 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         for k in range(m.negative):
                             ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
                         for k in range(pf1):
-                            _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
+                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
                 _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
                 if m.negative and i + 1 < n:
                     for k in range(pf1, pf2):
-                        _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
                                       neu1e)
                 if m.negative:
-                    loss += _ns_block(h, m.w_out, D, word, cbow_negs, m.negative, lr, m.exact,
-                                      neu1e)
+                    loss += _ns_block(h, m.w_out, m.w_hot, m.n_hot, D, word, cbow_negs, m.negative,
+                                      lr, m.exact, neu1e)
                     if i + 1 < n:
                         for k in range(pf2, m.negative):
-                            _prefetch_row(m.w_out + <Py_ssize_t>ahead[k] * D, D)
-                        _prefetch_row(m.w_out + <Py_ssize_t>sen[i + 1] * D, D)
+                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D), D)
                         cbow_negs = ahead
                 if m.lockf == NULL:
                     _add_to_context(m.w_in, D, context, n_ctx, neu1e)
@@ -1594,7 +1607,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
 
 
 def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, alpha_start,
-                alpha_end):
+                alpha_end, hot_out=None):
     """Train on the sentences ``tokens[offsets[s]:offsets[s+1]]`` -> ``(kept_words, loss)``.
 
     ``tokens``: int32 1-D word ids in [0, V). ``offsets``: int64 1-D, ``offsets[0] == 0``,
@@ -1607,7 +1620,24 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     (one ``next_u64`` each) per skip-gram (context, centre) pair, or per CBOW window with a
     non-empty context, or, with ``batch_mode="shared_negatives"``, per skip-gram centre word.
     The GIL is released for the whole batch. ``loss`` is the float64 sum of the pair losses.
+
+    ``hot_out``: None, or a float32 (K, D) C-contiguous writable array, K <= V, sharing no memory
+    with the weights: rows [0, K) of the negative-sampling weights ``W_out`` are then read and
+    written there instead of in ``W_out`` (a worker's private copy of the most frequent words' rows,
+    ``engine.HotRows``); the other rows as usual. Needs ``negative > 0``.
     """
+    cdef _Model local = config.m
+    if hot_out is not None:
+        if not config.negative:
+            raise ValueError("hot_out needs negative sampling (negative > 0)")
+        _writable_float32(hot_out, "hot_out")
+        if hot_out.shape[1] != config.m.D or hot_out.shape[0] > config.m.V:
+            raise ValueError(f"hot_out must have shape (K, {config.m.D}) with K <= {config.m.V}, "
+                             f"got {hot_out.shape}")
+        for weights, name in ((config.W_in, "W_in"), (config.W_out, "W_out"), (config.W_hs, "W_hs")):
+            _separate(weights, name, hot_out, "hot_out")
+        local.w_hot = <float*>_ptr(hot_out) if hot_out.shape[0] else NULL
+        local.n_hot = hot_out.shape[0]
     tok = _private_copy(tokens, "tokens", np.int32, 1)
     off = _private_copy(offsets, "offsets", np.int64, 1)
     cdef double a0 = _finite(alpha_start, "alpha_start")
@@ -1639,7 +1669,7 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     if bad_tokens:
         raise ValueError(f"tokens must hold word ids in [0, {config.m.V})")
 
-    cdef const _Model* m = &config.m
+    cdef const _Model* m = &local
     cdef Py_ssize_t D = m.D
     cdef Py_ssize_t n_context = min(2 * <Py_ssize_t>m.window, longest)
     cdef int32_t* sen = <int32_t*>malloc((longest + 1) * sizeof(int32_t))
@@ -1672,6 +1702,31 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
         free(vecs)
         free(targets)
     return kept, loss
+
+
+def merge_hot_rows(shared, rows, pulled):
+    """Merge a worker's private rows (``train_batch``'s ``hot_out``) into the shared ones, element
+    by element: where ``shared`` still holds the value pulled before the batch, it takes the row's
+    value (so one worker alone leaves the bits of a plain call); where another worker changed it
+    since, it adds this worker's change, ``shared += rows - pulled``. Three float32 (K, D)
+    C-contiguous arrays; ``shared`` (e.g. ``W_out[:K]``) is updated in place, the GIL released.
+    Each element is read and written once, so a concurrent merge loses at most what a Hogwild
+    write to the same element would."""
+    _writable_float32(shared, "shared")
+    for a, name in ((rows, "rows"), (pulled, "pulled")):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float32 or not a.flags.c_contiguous:
+            raise TypeError(f"{name} must be a C-contiguous float32 numpy.ndarray, got {_tname(a)}")
+        if a.shape != shared.shape:
+            raise ValueError(f"{name} must have the shape of shared {shared.shape}, got {a.shape}")
+    cdef float* s = <float*>_ptr(shared)
+    cdef const float* r = <const float*>_ptr(rows)
+    cdef const float* p = <const float*>_ptr(pulled)
+    cdef Py_ssize_t i, n = shared.size
+    cdef float v
+    with nogil:
+        for i in range(n):
+            v = s[i]
+            s[i] = r[i] if v == p[i] else v + (r[i] - p[i])
 
 
 cdef void _score_sentences(const _Model* m, const int32_t* tokens, const int64_t* offsets,

@@ -20,6 +20,9 @@ Contract of ``run_epoch(config, seeds, batches, alpha_at, workers, ...)``:
   ``tables.batch_seed(seed, epoch, b)``);
 * ``alpha_at(raw_words_done)``: the learning rate after that many raw words of this epoch
   (``alpha_schedule``); each batch runs from ``alpha_at`` before it to ``alpha_at`` after it;
+* with several workers and exact skip-gram, each worker trains the output rows of the
+  ``hot_output_rows()`` most frequent words in a private copy (``HotRows``) and merges them into
+  the shared rows after every batch (one worker: no copy, the bits of a plain call);
 * ``probe``: None or a ``DivergenceProbe``; ``on_batch``: None or ``(begin, end)`` functions a
   worker calls around every kernel call (the callbacks' batch hooks); ``merge_batches``: see
   ``merge_limit``.
@@ -33,6 +36,7 @@ not check the whole matrices (``all_finite``, the caller's end-of-epoch check), 
 """
 import logging
 import math
+import os
 import queue
 import tempfile
 import threading
@@ -46,7 +50,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["TrainingDivergedError", "run_epoch", "alpha_schedule", "merge_limit", "EpochStats",
            "DivergenceProbe", "WeightSnapshot", "all_finite", "DIVERGENCE_SNAPSHOT_MAX_BYTES",
-           "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS"]
+           "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS", "HOT_OUTPUT_ROWS", "HotRows",
+           "hot_output_rows"]
 
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
 #: bytes, Word2Vec.train writes them to a temporary file (WeightSnapshot) at the start of every
@@ -68,6 +73,16 @@ DIVERGENCE_PROBE_ROWS = 256
 #: batch_words a merged call holds up to 50k words, about a corpus_file batch.
 MERGE_BATCHES = 5
 MERGE_WORDS = 50_000
+#: Several workers, exact skip-gram: each trains the output (negative-sampling) rows of the
+#: HOT_OUTPUT_ROWS most frequent words (ids [0, HOT_OUTPUT_ROWS) of a frequency-sorted vocabulary,
+#: the words most often drawn as negatives) in a private copy, merged into the shared rows after
+#: every batch (HotRows). Written by every thread on almost every pair, those rows' cache lines
+#: otherwise move between the cores all the time: two threads sharing only W_in ran 1.87x one,
+#: sharing W_out too 1.21x (benchmarks/results/2026-12-03d-2core/two-processes/), and 16 threads ran
+#: exact skip-gram only 2.2x one (benchmarks/results/2026-12-04-16core/). With it, 2 workers train
+#: 1.8x faster at the same quality (10 seeds, benchmarks/results/2026-12-04-2core/).
+#: ``FASTW2V_HOT_ROWS`` overrides it (see hot_output_rows).
+HOT_OUTPUT_ROWS = 4096
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -134,6 +149,46 @@ def _merged(job, jobs, max_batches, reserve, on_take=None):
     return (tokens, offsets, parts[0][2], parts[-1][3]) + tuple(parts[0][4:]), stop_after
 
 
+def hot_output_rows(config, workers):
+    """How many output rows each worker keeps private (at most the vocabulary; 0 with one worker or
+    without negative sampling): ``FASTW2V_HOT_ROWS`` when it is set, in any mode; else
+    HOT_OUTPUT_ROWS for exact skip-gram and 0 for the other modes, where 10 seeds measured a cost:
+    CBOW -0.6 analogy points (-0.3 with 256 rows), shared_negatives -0.2 (2026-12-04-2core)."""
+    if workers <= 1 or not config.negative:
+        return 0
+    text = os.environ.get("FASTW2V_HOT_ROWS")
+    if text is None:
+        wanted = HOT_OUTPUT_ROWS if config.sg and config.batch_mode == "exact" else 0
+    else:
+        try:
+            wanted = int(text)
+        except ValueError:
+            raise ValueError(f"FASTW2V_HOT_ROWS must be a whole number of rows, got {text!r}") from None
+        if wanted < 0:
+            raise ValueError(f"FASTW2V_HOT_ROWS must be >= 0, got {wanted}")
+    return min(wanted, config.vocab_size)
+
+
+class HotRows:
+    """One worker's private copy of output rows [0, n) of ``config.W_out`` (``train_batch``'s
+    ``hot_out``). ``pull()`` copies the shared rows in before a batch; ``push()`` merges the batch's
+    rows back (``merge_hot_rows``): an element no other worker changed meanwhile takes this
+    worker's value, one that another worker changed gets this worker's change added, so both
+    workers' updates stay (as in Hogwild, a concurrent write to the same element may be lost)."""
+
+    def __init__(self, config, n):
+        self.shared = config.W_out[:n]
+        self.rows = np.empty_like(self.shared)
+        self._pulled = np.empty_like(self.shared)
+
+    def pull(self):
+        np.copyto(self.rows, self.shared)
+        np.copyto(self._pulled, self.rows)
+
+    def push(self):
+        kernels.core.merge_hot_rows(self.shared, self.rows, self._pulled)
+
+
 def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
                epoch, expected_words, probe=None, merge_batches=1, on_batch=None):
     """One pass: the calling thread reads and encodes batches, ``workers`` threads train on them.
@@ -169,6 +224,8 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
     # nothing the calling thread does to wait on them can be undone by a KeyboardInterrupt.
     entered = [False] * workers
     left = [False] * workers
+    n_hot = hot_output_rows(config, workers)
+    hots = [HotRows(config, n_hot) if n_hot else None for _ in range(workers)]   # before any thread
 
     def work(t):
         entered[t] = True
@@ -181,6 +238,7 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
 
     def _work(t):
         tally = tallies[t]
+        hot = hots[t]
         while True:
             try:
                 job = jobs.get(timeout=_WORKER_POLL_SECONDS)
@@ -199,7 +257,15 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
             try:
                 if on_batch is not None:
                     on_batch[0]()
-                kept, loss = kernels.core.train_batch(config, kernels.core.Rng(seed), tokens, offsets, a0, a1)
+                rng = kernels.core.Rng(seed)
+                if hot is None:
+                    kept, loss = kernels.core.train_batch(config, rng, tokens, offsets, a0, a1)
+                else:
+                    hot.pull()
+                    try:
+                        kept, loss = kernels.core.train_batch(config, rng, tokens, offsets, a0, a1, hot.rows)
+                    finally:
+                        hot.push()
                 if on_batch is not None:
                     on_batch[1]()
                 if not math.isfinite(loss):

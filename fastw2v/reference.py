@@ -29,7 +29,7 @@ from .tables import (  # BATCH_MODES is re-exported: part of the API mirrored fr
 
 __all__ = [
     "Rng", "AliasSampler", "dot32", "sgns_step", "cbow_step", "hs_step", "build_huffman",
-    "TrainConfig", "train_batch", "BATCH_MODES", "table_sigmoid", "table_log_sigmoid",
+    "TrainConfig", "train_batch", "merge_hot_rows", "BATCH_MODES", "table_sigmoid", "table_log_sigmoid",
     # from fastw2v.layers
     "RENORM_EPS", "embedding_forward", "embedding_backward", "Embedding", "EmbeddingDot",
     "SigmoidWithLoss", "UnigramSampler", "NegativeSamplingLoss", "CBOW", "SkipGram", "SGD", "Adam",
@@ -338,7 +338,7 @@ class TrainConfig:
         return self.W_in.shape[1]
 
 
-def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
+def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=None):
     """Train on sentences ``tokens[offsets[s]:offsets[s+1]]``; weights updated in place.
 
     Works with this module's ``TrainConfig``/``Rng`` or ``_core``'s (it reads attributes only).
@@ -348,9 +348,14 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
     HS, ``negative`` alias draws, NS. With ``batch_mode="shared_negatives"``, skip-gram draws
     ``negative`` negatives once per centre word with a non-empty window (right after its window draw),
     runs HS per context position, then one ``_shared_negatives_block`` for the whole window.
-    Returns ``(kept_words, loss)``.
+    ``hot_out``: None, or a (K, D) float32 array holding rows [0, K) of ``W_out`` for this call: they
+    are read and written there, the other rows in ``W_out``. Returns ``(kept_words, loss)``.
     """
     cfg = config
+    W_out = cfg.W_out
+    if hot_out is not None and len(hot_out):
+        W_out = cfg.W_out.copy()
+        W_out[:len(hot_out)] = hot_out
     tokens = np.asarray(tokens)
     offsets = np.asarray(offsets)
     n_tokens = len(tokens)
@@ -398,10 +403,10 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
                         codes, points = path(word)
                         loss += _hs_targets(cfg.W_hs, codes, points, h, lr, neu1e, exact)
                     if cfg.negative and not shared:
-                        loss += _ns_targets(cfg.W_out, word, negatives_now(), h, lr, neu1e, exact)
+                        loss += _ns_targets(W_out, word, negatives_now(), h, lr, neu1e, exact)
                     update_input(sen[c], neu1e)
                 if negs is not None:
-                    loss += _shared_negatives_block(cfg.W_in, cfg.W_out, [sen[c] for c in span],
+                    loss += _shared_negatives_block(cfg.W_in, W_out, [sen[c] for c in span],
                                                     word, negs, lr, exact)
             elif span:
                 context = [sen[c] for c in span]
@@ -411,10 +416,21 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end):
                     codes, points = path(word)
                     loss += _hs_targets(cfg.W_hs, codes, points, h, lr, neu1e, exact)
                 if cfg.negative:
-                    loss += _ns_targets(cfg.W_out, word, negatives_now(), h, lr, neu1e, exact)
+                    loss += _ns_targets(W_out, word, negatives_now(), h, lr, neu1e, exact)
                 for c in context:
                     update_input(c, neu1e)
+    if W_out is not cfg.W_out:
+        hot_out[:] = W_out[:len(hot_out)]
+        cfg.W_out[len(hot_out):] = W_out[len(hot_out):]
     return kept_words, loss
+
+
+def merge_hot_rows(shared, rows, pulled):
+    """Merge a worker's private rows into the shared ones (see ``_core.merge_hot_rows``): where
+    ``shared`` still equals ``pulled`` it takes ``rows``, elsewhere ``shared += rows - pulled``
+    (float32); ``shared`` is updated in place."""
+    unchanged = shared == pulled
+    shared[...] = np.where(unchanged, rows, shared + (rows - pulled))
 
 
 def score_sentences(config, tokens, offsets):

@@ -1,0 +1,251 @@
+"""Private hot output rows (``train_batch(..., hot_out)``, ``engine.HotRows``): the kernel against its
+NumPy twin, the plain call, the argument checks, and the engine's merge of several workers' rows."""
+import threading
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from fastw2v import Word2Vec, _core, engine, reference
+
+from test_core_equivalence import _configs, _corpus
+
+CASES = [dict(sg=1, mode="ns"), dict(sg=1, mode="both"), dict(sg=1, mode="ns", batch_mode="shared_negatives"),
+         dict(sg=0, mode="ns"), dict(sg=0, mode="both")]
+CASE_IDS = ["sg-ns", "sg-ns-hs", "sg-shared-negatives", "cbow-ns", "cbow-ns-hs"]
+
+
+def _case(case, **extra):
+    settings = dict(case, exact_sigmoid=True, **extra)
+    return _configs(_corpus(seed=4)[0], settings.pop("mode"), **settings)
+
+
+@pytest.mark.parametrize("n_hot", [1, 7, 30])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_train_batch_with_hot_out_matches_reference(case, n_hot):
+    """Rows [0, n_hot) are trained in hot_out and only there, bit for bit as the reference does; 30 is
+    the whole vocabulary, 1 only the most frequent word."""
+    counts, tokens, offsets = _corpus(seed=4)
+    core, ref, core_w, ref_w = _case(case)
+    W_out_before = core_w[1].copy()
+    hot_c, hot_r = core_w[1][:n_hot].copy(), ref_w[1][:n_hot].copy()
+    out_c = _core.train_batch(core, _core.Rng(21), tokens, offsets, 0.05, 0.01, hot_c)
+    out_r = reference.train_batch(ref, reference.Rng(21), tokens, offsets, 0.05, 0.01, hot_r)
+    assert out_c[0] == out_r[0] > 0
+    assert out_c[1] == pytest.approx(out_r[1], rel=1e-6)
+    assert_array_equal(hot_c, hot_r)
+    for a, b in zip(core_w, ref_w):
+        assert_array_equal(a, b)
+    assert_array_equal(core_w[1][:n_hot], W_out_before[:n_hot])     # the shared hot rows untouched
+    assert not np.array_equal(hot_c, W_out_before[:n_hot])           # trained in the copy instead
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_hot_out_copied_back_equals_the_plain_call(case):
+    """One call with a private copy of rows [0, 9), then the copy written back, gives the bits of one
+    call without it: the same rows take the same updates in the same order, only at other addresses."""
+    counts, tokens, offsets = _corpus(seed=5)
+    core, _, core_w, _ = _case(case)
+    plain, _, plain_w, _ = _case(case)
+    hot = core_w[1][:9].copy()
+    out_hot = _core.train_batch(core, _core.Rng(8), tokens, offsets, 0.05, 0.0, hot)
+    out_plain = _core.train_batch(plain, _core.Rng(8), tokens, offsets, 0.05, 0.0)
+    core_w[1][:9] = hot
+    assert out_hot == out_plain
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+def test_hot_out_with_no_rows_is_the_plain_call():
+    counts, tokens, offsets = _corpus(seed=6)
+    core, _, core_w, _ = _case(dict(sg=1, mode="ns"))
+    plain, _, plain_w, _ = _case(dict(sg=1, mode="ns"))
+    empty = np.zeros((0, core_w[1].shape[1]), dtype=np.float32)
+    assert (_core.train_batch(core, _core.Rng(2), tokens, offsets, 0.05, 0.0, empty)
+            == _core.train_batch(plain, _core.Rng(2), tokens, offsets, 0.05, 0.0))
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+def test_hot_out_is_checked_before_training():
+    counts, tokens, offsets = _corpus(seed=7)
+    core, _, core_w, _ = _case(dict(sg=1, mode="ns"))
+    before = [w.copy() for w in core_w]
+    V, D = core_w[1].shape
+    bad = [
+        (TypeError, np.zeros((3, D)), "float32"),
+        (ValueError, np.zeros((3, D + 1), dtype=np.float32), r"shape \(K, 12\)"),
+        (ValueError, np.zeros((V + 1, D), dtype=np.float32), f"K <= {V}"),
+        (ValueError, np.zeros(D, dtype=np.float32), "2-D"),
+        (ValueError, np.zeros((D, 3), dtype=np.float32).T, "C-contiguous"),
+        (ValueError, core_w[1][:4], "must not share memory with W_out"),
+        (ValueError, core_w[0][2:5], "must not share memory with W_in"),
+    ]
+    readonly = np.zeros((2, D), dtype=np.float32)
+    readonly.flags.writeable = False
+    bad.append((ValueError, readonly, "writable"))
+    for error, hot, message in bad:
+        with pytest.raises(error, match=message) as info:
+            _core.train_batch(core, _core.Rng(1), tokens, offsets, 0.05, 0.0, hot)
+        assert "hot_out" in str(info.value)
+    hs_only, _, _, _ = _case(dict(sg=1, mode="hs"))
+    with pytest.raises(ValueError, match="hot_out needs negative sampling"):
+        _core.train_batch(hs_only, _core.Rng(1), tokens, offsets, 0.05, 0.0,
+                          np.zeros((2, D), dtype=np.float32))
+    for a, b in zip(core_w, before):
+        assert_array_equal(a, b)                                     # nothing was trained
+
+
+# ----------------------------------------------------------------------------- engine
+
+class _Config:
+    def __init__(self, W_out, negative=5, sg=True, batch_mode="exact"):
+        self.W_out, self.negative, self.vocab_size = W_out, negative, W_out.shape[0]
+        self.sg, self.batch_mode = sg, batch_mode
+
+
+def test_hot_output_rows_rule(monkeypatch):
+    W = np.zeros((50, 4), dtype=np.float32)
+    monkeypatch.delenv("FASTW2V_HOT_ROWS", raising=False)
+    assert engine.hot_output_rows(_Config(W), 1) == 0                 # one worker: the plain call
+    assert engine.hot_output_rows(_Config(W, negative=0), 4) == 0     # HS only
+    assert engine.hot_output_rows(_Config(W, sg=False), 4) == 0       # CBOW: off by default
+    assert engine.hot_output_rows(_Config(W, batch_mode="shared_negatives"), 4) == 0
+    assert engine.hot_output_rows(_Config(W), 2) == min(50, engine.HOT_OUTPUT_ROWS)
+    big = np.zeros((engine.HOT_OUTPUT_ROWS + 5, 1), dtype=np.float32)
+    assert engine.hot_output_rows(_Config(big), 2) == engine.HOT_OUTPUT_ROWS
+    monkeypatch.setenv("FASTW2V_HOT_ROWS", "7")
+    assert engine.hot_output_rows(_Config(W), 3) == 7
+    assert engine.hot_output_rows(_Config(W, sg=False), 3) == 7         # asked for: any mode
+    assert engine.hot_output_rows(_Config(W, negative=0), 3) == 0
+    monkeypatch.setenv("FASTW2V_HOT_ROWS", "0")
+    assert engine.hot_output_rows(_Config(W), 3) == 0
+    for text in ("-1", "many"):
+        monkeypatch.setenv("FASTW2V_HOT_ROWS", text)
+        with pytest.raises(ValueError, match="FASTW2V_HOT_ROWS"):
+            engine.hot_output_rows(_Config(W), 2)
+
+
+def test_hot_rows_push_adds_each_workers_change_to_the_shared_rows():
+    """Two workers pull the same rows, each changes its copy, the shared rows move in between (a third
+    writer): after both pushes the shared rows carry all three changes."""
+    W = np.arange(40, dtype=np.float32).reshape(10, 4)
+    a, b = engine.HotRows(_Config(W), 3), engine.HotRows(_Config(W), 3)
+    a.pull()
+    b.pull()
+    a.rows += 1.0
+    b.rows[1] -= 4.0
+    W[:3] += 0.5                    # another worker's push, or Hogwild on these rows
+    W[5] += 100.0                   # rows beyond the hot ones are not HotRows' business
+    a.push()
+    b.push()
+    expected = np.arange(40, dtype=np.float32).reshape(10, 4)
+    expected[:3] += 1.5
+    expected[1] -= 4.0
+    expected[5] += 100.0
+    assert_array_equal(W, expected)
+
+
+def test_several_workers_train_every_hot_row(monkeypatch, tmp_path):
+    """corpus_file training with 2 workers and private hot rows: the hot rows move as much as the rest
+    (none is left at its initial value or lost in a copy) and the vectors are finite."""
+    monkeypatch.setenv("FASTW2V_HOT_ROWS", "20")
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(200)]
+    p = 1.0 / np.arange(1, 201)
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(rng.choice(words, 60, p=p / p.sum())) for _ in range(400)) + "\n")
+    model = Word2Vec(vector_size=16, min_count=1, workers=2, epochs=2, seed=3, batch_words=500, sg=1)
+    model.build_vocab(corpus_file=str(path))
+    before = model.syn1neg.copy()
+    model.train(corpus_file=str(path), total_examples=model.corpus_count,
+                total_words=model.corpus_total_words, epochs=2)
+    moved = np.linalg.norm(model.syn1neg - before, axis=1)
+    assert np.all(np.isfinite(model.syn1neg)) and np.all(np.isfinite(model.wv.vectors))
+    assert np.all(moved[:20] > 0)
+    assert moved[:20].mean() > moved[20:].mean()          # the most frequent rows move the most
+
+
+def test_hot_rows_threads_never_touch_rows_they_do_not_own():
+    """HotRows copies are per worker: two threads pulling, changing and pushing 200 times each end
+    with every change applied once (pushes of different workers may interleave; here they are
+    serialised by a lock, as the kernel's own races are not the point)."""
+    W = np.zeros((8, 3), dtype=np.float32)
+    lock = threading.Lock()
+
+    def worker(step):
+        hot = engine.HotRows(_Config(W), 4)
+        for _ in range(200):
+            with lock:
+                hot.pull()
+            hot.rows += step
+            with lock:
+                hot.push()
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in (1.0, 2.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert_array_equal(W[:4], np.full((4, 3), 600.0, dtype=np.float32))
+    assert_array_equal(W[4:], 0.0)
+
+
+def test_merge_hot_rows_matches_reference_and_keeps_unchanged_elements_exact():
+    """Elements nobody else changed take the worker's value bit for bit (not pulled + (rows - pulled),
+    which rounds); changed ones get the worker's change added, as the reference computes it."""
+    rng = np.random.default_rng(1)
+    pulled = rng.normal(0, 1, (6, 37)).astype(np.float32)
+    rows = rng.normal(0, 1, pulled.shape).astype(np.float32)   # changes of the rows' size: inexact
+    shared = pulled.copy()
+    others = rng.random(pulled.shape) < 0.3
+    shared[others] += rng.normal(0, 1e-2, others.sum()).astype(np.float32)
+    ours, theirs = shared.copy(), shared.copy()
+    _core.merge_hot_rows(ours, rows, pulled)
+    reference.merge_hot_rows(theirs, rows, pulled)
+    assert_array_equal(ours, theirs)
+    assert_array_equal(ours[~others], rows[~others])
+    assert_array_equal(ours[others], shared[others] + (rows[others] - pulled[others]))
+    assert not np.array_equal((pulled + (rows - pulled))[~others], rows[~others])   # the rounding avoided
+
+
+def test_merge_hot_rows_checks_its_arrays():
+    a = np.zeros((3, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match="rows must have the shape of shared"):
+        _core.merge_hot_rows(a, np.zeros((3, 5), dtype=np.float32), a.copy())
+    with pytest.raises(TypeError, match="pulled must be a C-contiguous float32"):
+        _core.merge_hot_rows(a, a.copy(), np.zeros((3, 4)))
+    with pytest.raises(TypeError, match="shared must have dtype float32"):
+        _core.merge_hot_rows(np.zeros((3, 4)), a, a)
+
+
+def test_one_worker_push_leaves_the_bits_of_the_plain_call():
+    counts, tokens, offsets = _corpus(seed=8)
+    core, _, core_w, _ = _case(dict(sg=1, mode="ns"))
+    plain, _, plain_w, _ = _case(dict(sg=1, mode="ns"))
+    hot = engine.HotRows(core, 10)
+    hot.pull()
+    _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.0, hot.rows)
+    hot.push()
+    _core.train_batch(plain, _core.Rng(4), tokens, offsets, 0.05, 0.0)
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+def test_private_rows_are_allocated_before_any_worker_starts(monkeypatch, tmp_path):
+    """A failure to allocate a worker's private rows is raised by train() itself, before a thread
+    starts (a worker dying on it would leave the reader waiting for credits forever)."""
+    def no_memory(config, n):
+        raise MemoryError(f"no room for {n} private rows")
+
+    monkeypatch.setattr(engine, "HotRows", no_memory)
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b c d e f g a b c a b a\n" * 50)
+    model = Word2Vec(vector_size=8, min_count=1, workers=2, epochs=1, seed=1, sg=1)
+    model.build_vocab(corpus_file=str(path))
+    started = threading.active_count()
+    with pytest.raises(MemoryError, match="private rows"):
+        model.train(corpus_file=str(path), total_examples=model.corpus_count,
+                    total_words=model.corpus_total_words, epochs=1)
+    assert threading.active_count() == started
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastw2v-worker")]
