@@ -6,7 +6,11 @@
 # that has no network: everything it needs comes with the checkout or is named below.
 #
 #   bash benchmarks/many_cores.sh setup      # build fastw2v in place, install wheels, compile word2vec.c
-#   bash benchmarks/many_cores.sh dev scale  # phases, in order; each one's reports land in $OUT at once
+#   bash benchmarks/many_cores.sh dev dev-iter scale   # phases in order; each one's reports land in $OUT
+#
+# Phases: dev (fastw2v exact and shared_negatives, gensim, word2vec.c; corpus_file), dev-iter (fastw2v's
+# two modes over an iterable), scale (as dev, on the Zipf corpus at dim 300). SUFFIX names a second dev
+# run's folder (dev-sg-dim100$SUFFIX) so that a repetition lands beside the first.
 #
 # Environment: OUT (results folder; default /tmp/many-cores), WHEELS (folder of wheels to install with
 # pip --no-index into /tmp/site, e.g. gensim's; optional), W2V_SRC (word2vec.c source; optional: else the
