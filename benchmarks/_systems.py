@@ -153,7 +153,8 @@ def _run_fastw2v_fast_iter(cfg):
     _, Word2Vec = _import_fastw2v_word2vec()
     from fastw2v.corpus import LineSentence
 
-    return _train_gensim_api(Word2Vec, cfg, line_sentence=LineSentence, extra={"batch_mode": "shared_negatives"})
+    return _train_gensim_api(Word2Vec, cfg, line_sentence=LineSentence,
+                             extra={"batch_mode": "shared_negatives"})
 
 
 def _import_fastw2v_word2vec():
@@ -475,7 +476,8 @@ SYSTEMS = {
                _probe_fastw2v, _run_fastw2v_shared_hot, default=False),
         System("fastw2v-iter", "fastw2v.Word2Vec over fastw2v.corpus.LineSentence (iterable mode)",
                _probe_fastw2v_iter, _run_fastw2v_iter),
-        System("fastw2v-fast-iter", "fastw2v.Word2Vec over fastw2v.corpus.LineSentence, batch_mode='shared_negatives'",
+        System("fastw2v-fast-iter",
+               "fastw2v.Word2Vec over fastw2v.corpus.LineSentence, batch_mode='shared_negatives'",
                _probe_fastw2v_iter, _run_fastw2v_fast_iter, default=False),
         System("gensim", "gensim.models.Word2Vec(corpus_file=...)", _probe_gensim_corpus_file, _run_gensim),
         System("gensim-iter", "gensim.models.Word2Vec over gensim LineSentence (iterable mode)",
