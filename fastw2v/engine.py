@@ -50,8 +50,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["TrainingDivergedError", "run_epoch", "alpha_schedule", "merge_limit", "EpochStats",
            "DivergenceProbe", "WeightSnapshot", "all_finite", "DIVERGENCE_SNAPSHOT_MAX_BYTES",
-           "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS", "HOT_OUTPUT_ROWS", "HotRows",
-           "hot_output_rows"]
+           "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS", "HOT_OUTPUT_ROWS", "HOT_OUTPUT_BYTES",
+           "HotRows", "hot_output_rows"]
 
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
 #: bytes, Word2Vec.train writes them to a temporary file (WeightSnapshot) at the start of every
@@ -83,6 +83,10 @@ MERGE_WORDS = 50_000
 #: 1.8x faster at the same quality (10 seeds, benchmarks/results/2026-12-04-2core/).
 #: ``FASTW2V_HOT_ROWS`` overrides it (see hot_output_rows).
 HOT_OUTPUT_ROWS = 4096
+#: ...but a worker's copy takes at most this many bytes (it holds two: the rows and their pulled
+#: values), so that wide vectors and many workers do not multiply memory: 4,096 rows up to dim 320,
+#: 1,310 at dim 1000.
+HOT_OUTPUT_BYTES = 5 << 20
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -152,13 +156,16 @@ def _merged(job, jobs, max_batches, reserve, on_take=None):
 def hot_output_rows(config, workers):
     """How many output rows each worker keeps private (at most the vocabulary; 0 with one worker or
     without negative sampling): ``FASTW2V_HOT_ROWS`` when it is set, in any mode; else
-    HOT_OUTPUT_ROWS for exact skip-gram and 0 for the other modes, where 10 seeds measured a cost:
-    CBOW -0.6 analogy points (-0.3 with 256 rows), shared_negatives -0.2 (2026-12-04-2core)."""
+    HOT_OUTPUT_ROWS (at most HOT_OUTPUT_BYTES of float32 rows) for exact skip-gram and 0 for the
+    other modes, where 10 seeds measured a cost: CBOW -0.6 analogy points (-0.3 with 256 rows),
+    shared_negatives -0.2 (2026-12-04-2core)."""
     if workers <= 1 or not config.negative:
         return 0
     text = os.environ.get("FASTW2V_HOT_ROWS")
     if text is None:
-        wanted = HOT_OUTPUT_ROWS if config.sg and config.batch_mode == "exact" else 0
+        wanted = 0
+        if config.sg and config.batch_mode == "exact":
+            wanted = min(HOT_OUTPUT_ROWS, HOT_OUTPUT_BYTES // (4 * config.vector_size))
     else:
         try:
             wanted = int(text)

@@ -101,6 +101,7 @@ def test_hot_out_is_checked_before_training():
 class _Config:
     def __init__(self, W_out, negative=5, sg=True, batch_mode="exact"):
         self.W_out, self.negative, self.vocab_size = W_out, negative, W_out.shape[0]
+        self.vector_size = W_out.shape[1]
         self.sg, self.batch_mode = sg, batch_mode
 
 
@@ -114,6 +115,10 @@ def test_hot_output_rows_rule(monkeypatch):
     assert engine.hot_output_rows(_Config(W), 2) == min(50, engine.HOT_OUTPUT_ROWS)
     big = np.zeros((engine.HOT_OUTPUT_ROWS + 5, 1), dtype=np.float32)
     assert engine.hot_output_rows(_Config(big), 2) == engine.HOT_OUTPUT_ROWS
+    wide = np.lib.stride_tricks.as_strided(np.zeros(1, dtype=np.float32), (10**5, 1000), (0, 0))
+    n_wide = engine.hot_output_rows(_Config(wide), 2)                 # the byte cap: 1,310 rows
+    assert n_wide == engine.HOT_OUTPUT_BYTES // 4000 < engine.HOT_OUTPUT_ROWS
+    assert engine.hot_output_rows(_Config(wide[:, :300]), 2) == engine.HOT_OUTPUT_ROWS
     monkeypatch.setenv("FASTW2V_HOT_ROWS", "7")
     assert engine.hot_output_rows(_Config(W), 3) == 7
     assert engine.hot_output_rows(_Config(W, sg=False), 3) == 7         # asked for: any mode
