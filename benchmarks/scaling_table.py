@@ -47,8 +47,7 @@ def markdown(report):
     for system, cells in table.items():
         speeds = [f"{cells[w]['words_per_s'] / 1e3:,.0f}k" if w in cells else "—" for w in workers]
         top = cells.get(workers[-1], {}).get("ratio_vs_1_worker")
-        lines.append(f"| {system} | " + " | ".join(speeds) + f" | {top:.2f}x |" if top else
-                     f"| {system} | " + " | ".join(speeds) + " | — |")
+        lines.append(f"| {system} | " + " | ".join(speeds + [f"{top:.2f}x" if top else "—"]) + " |")
     if gensim:
         lines += ["", "Ratio to gensim at the same thread count:", "",
                   "| system | " + " | ".join(f"{w} thr" for w in workers) + " |",
