@@ -547,6 +547,27 @@ cdef extern from *:
             row[j] = r + g * h[j];
         }
     }
+    /* A worker's private rows back into the shared ones (merge_hot_rows): an element still as
+       pulled takes the row's value, one another worker changed gets the row's change added. With
+       pull, the row and its pulled copy then take the merged value (the next run's pull). Each
+       shared element is read once and written once. */
+    static inline void fw_merge_rows(float *restrict shared, float *restrict rows,
+                                     float *restrict pulled, Py_ssize_t n, int pull) {
+        if (pull) {
+            for (Py_ssize_t j = 0; j < n; j++) {
+                float v = shared[j], r = rows[j], p = pulled[j];
+                float m = v == p ? r : v + (r - p);
+                shared[j] = m;
+                rows[j] = m;
+                pulled[j] = m;
+            }
+        } else {
+            for (Py_ssize_t j = 0; j < n; j++) {
+                float v = shared[j], r = rows[j], p = pulled[j];
+                shared[j] = v == p ? r : v + (r - p);
+            }
+        }
+    }
     /* the most targets trained as one group (pairwise distinct rows) */
     #define FW_GROUP 8
     #if defined(FW_FAST_ARITH)
@@ -866,6 +887,8 @@ cdef extern from *:
     void _combine "fw_combine"(float* acc, const float* g, float** rows, int nt, Py_ssize_t n) noexcept nogil
     void _sum_rows "fw_sum_rows"(float* acc, float** rows, int nt, Py_ssize_t n) noexcept nogil
     void _add_to_rows "fw_add_to_rows"(float** rows, int nt, const float* v, Py_ssize_t n) noexcept nogil
+    void _merge_rows "fw_merge_rows"(float* shared, float* rows, float* pulled, Py_ssize_t n,
+                                     int pull) noexcept nogil
 
 
 def dot32(a, b):
@@ -1278,6 +1301,8 @@ cdef struct _Model:
     float* w_out
     float* w_hot              # train_batch's hot_out: rows [0, n_hot) of W_out live there; NULL, 0: none
     Py_ssize_t n_hot
+    float* w_pulled           # train_batch's hot_pulled (NULL: none) and merge_words (0: no merge
+    Py_ssize_t merge_words    # within the batch)
     float* w_hs
     const uint32_t* keep
     const uint32_t* alias_threshold
@@ -1424,6 +1449,8 @@ cdef class TrainConfig:
         self.m.w_out = <float*>_ptr(W_out) if self.negative else NULL
         self.m.w_hot = NULL
         self.m.n_hot = 0
+        self.m.w_pulled = NULL
+        self.m.merge_words = 0
         self.m.w_hs = <float*>_ptr(W_hs) if self.hs else NULL
         self.m.keep = <const uint32_t*>_ptr(keep)
         self.m.alias_threshold = <const uint32_t*>_ptr(a_thr)
@@ -1489,7 +1516,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     # the input sum, the rest after NS. Issued at once, their lines fill the line-fill buffers and the
     # core stalls until memory answers; spread out, they overlap this word's arithmetic (+4-6%).
     cdef Py_ssize_t pf1 = (m.negative + 2) // 3, pf2 = (2 * m.negative + 2) // 3
+    cdef int64_t next_merge = m.merge_words   # merge after the first sentence ending at or past it
     for s in range(n_sentences):
+        if m.merge_words and offsets[s] >= next_merge:
+            _merge_rows(m.w_out, m.w_hot, m.w_pulled, m.n_hot * D, 1)
+            next_merge = (offsets[s] // m.merge_words + 1) * m.merge_words
         lr = alpha_start
         if n_tokens > 0:
             lr = alpha_start + (alpha_end - alpha_start) * <double>offsets[s] / <double>n_tokens
@@ -1607,7 +1638,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
 
 
 def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, alpha_start,
-                alpha_end, hot_out=None):
+                alpha_end, hot_out=None, hot_pulled=None, merge_words=0):
     """Train on the sentences ``tokens[offsets[s]:offsets[s+1]]`` -> ``(kept_words, loss)``.
 
     ``tokens``: int32 1-D word ids in [0, V). ``offsets``: int64 1-D, ``offsets[0] == 0``,
@@ -1625,8 +1656,15 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     with the weights: rows [0, K) of the negative-sampling weights ``W_out`` are then read and
     written there instead of in ``W_out`` (a worker's private copy of the most frequent words' rows,
     ``engine.HotRows``); the other rows as usual. Needs ``negative > 0``.
+
+    ``merge_words`` > 0 (an int; needs ``hot_out`` and ``hot_pulled``, a float32 array like
+    ``hot_out`` holding the values it was pulled with from ``W_out[:K]``): before each sentence that
+    starts at or past the next multiple of ``merge_words`` tokens (``offsets[s]``), the private
+    rows are merged into ``W_out[:K]`` as ``merge_hot_rows`` does, and ``hot_out`` and
+    ``hot_pulled`` both take the merged values; the caller merges after the last sentence.
     """
     cdef _Model local = config.m
+    merge_words = _integer(merge_words, "merge_words", 0, 2**62)
     if hot_out is not None:
         if not config.negative:
             raise ValueError("hot_out needs negative sampling (negative > 0)")
@@ -1638,6 +1676,18 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
             _separate(weights, name, hot_out, "hot_out")
         local.w_hot = <float*>_ptr(hot_out) if hot_out.shape[0] else NULL
         local.n_hot = hot_out.shape[0]
+    if merge_words:
+        if hot_out is None or hot_pulled is None:
+            raise ValueError("merge_words > 0 needs hot_out and hot_pulled")
+        _writable_float32(hot_pulled, "hot_pulled")
+        if hot_pulled.shape != hot_out.shape:
+            raise ValueError(f"hot_pulled must have the shape of hot_out {hot_out.shape}, "
+                             f"got {hot_pulled.shape}")
+        for weights, name in ((config.W_in, "W_in"), (config.W_out, "W_out"), (config.W_hs, "W_hs"),
+                              (hot_out, "hot_out")):
+            _separate(weights, name, hot_pulled, "hot_pulled")
+        local.w_pulled = <float*>_ptr(hot_pulled)
+        local.merge_words = merge_words if hot_out.shape[0] else 0
     tok = _private_copy(tokens, "tokens", np.int32, 1)
     off = _private_copy(offsets, "offsets", np.int64, 1)
     cdef double a0 = _finite(alpha_start, "alpha_start")
@@ -1718,15 +1768,13 @@ def merge_hot_rows(shared, rows, pulled):
             raise TypeError(f"{name} must be a C-contiguous float32 numpy.ndarray, got {_tname(a)}")
         if a.shape != shared.shape:
             raise ValueError(f"{name} must have the shape of shared {shared.shape}, got {a.shape}")
+        _separate(shared, "shared", a, name)
     cdef float* s = <float*>_ptr(shared)
-    cdef const float* r = <const float*>_ptr(rows)
-    cdef const float* p = <const float*>_ptr(pulled)
-    cdef Py_ssize_t i, n = shared.size
-    cdef float v
+    cdef float* r = <float*>_ptr(rows)
+    cdef float* p = <float*>_ptr(pulled)
+    cdef Py_ssize_t n = shared.size
     with nogil:
-        for i in range(n):
-            v = s[i]
-            s[i] = r[i] if v == p[i] else v + (r[i] - p[i])
+        _merge_rows(s, r, p, n, 0)
 
 
 cdef void _score_sentences(const _Model* m, const int32_t* tokens, const int64_t* offsets,

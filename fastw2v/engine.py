@@ -20,9 +20,10 @@ Contract of ``run_epoch(config, seeds, batches, alpha_at, workers, ...)``:
   ``tables.batch_seed(seed, epoch, b)``);
 * ``alpha_at(raw_words_done)``: the learning rate after that many raw words of this epoch
   (``alpha_schedule``); each batch runs from ``alpha_at`` before it to ``alpha_at`` after it;
-* with several workers and exact skip-gram, each worker trains the output rows of the
+* with several workers (exact skip-gram, CBOW), each worker trains the output rows of the
   ``hot_output_rows()`` most frequent words in a private copy (``HotRows``) and merges them into
-  the shared rows after every batch (one worker: no copy, the bits of a plain call);
+  the shared rows after every batch, or, for CBOW, after every run of ``hot_merge_words()`` words
+  of a batch (one worker: no copy, the bits of a plain call);
 * ``probe``: None or a ``DivergenceProbe``; ``on_batch``: None or ``(begin, end)`` functions a
   worker calls around every kernel call (the callbacks' batch hooks); ``merge_batches``: see
   ``merge_limit``.
@@ -51,7 +52,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["TrainingDivergedError", "run_epoch", "alpha_schedule", "merge_limit", "EpochStats",
            "DivergenceProbe", "WeightSnapshot", "all_finite", "DIVERGENCE_SNAPSHOT_MAX_BYTES",
            "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS", "HOT_OUTPUT_ROWS", "HOT_OUTPUT_BYTES",
-           "HotRows", "hot_output_rows"]
+           "HOT_CBOW_ROWS", "HOT_CBOW_MERGE_WORDS", "HotRows", "hot_output_rows", "hot_merge_words"]
 
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
 #: bytes, Word2Vec.train writes them to a temporary file (WeightSnapshot) at the start of every
@@ -87,6 +88,13 @@ HOT_OUTPUT_ROWS = 4096
 #: values), so that wide vectors and many workers do not multiply memory: 4,096 rows up to dim 320,
 #: 1,310 at dim 1000.
 HOT_OUTPUT_BYTES = 5 << 20
+#: CBOW keeps fewer rows private and merges them every HOT_CBOW_MERGE_WORDS tokens of a batch
+#: (at the next sentence boundary; ``train_batch``'s ``merge_words``), not once per batch: then,
+#: 256 private rows cost CBOW 0.38 +- 0.10 analogy points; merged every 1,000 words, -0.05 +- 0.15
+#: (no difference), for 1.27x at dim 300 (1.10x at dim 100) with 2 workers
+#: (10 seeds, benchmarks/results/2026-12-07-2core/). ``FASTW2V_HOT_MERGE_WORDS`` overrides it.
+HOT_CBOW_ROWS = 256
+HOT_CBOW_MERGE_WORDS = 1000
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -153,27 +161,47 @@ def _merged(job, jobs, max_batches, reserve, on_take=None):
     return (tokens, offsets, parts[0][2], parts[-1][3]) + tuple(parts[0][4:]), stop_after
 
 
+def _env_count(name, what):
+    """The whole number >= 0 in environment variable ``name``, or None when it is not set."""
+    text = os.environ.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of {what}, got {text!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
 def hot_output_rows(config, workers):
     """How many output rows each worker keeps private (at most the vocabulary; 0 with one worker or
-    without negative sampling): ``FASTW2V_HOT_ROWS`` when it is set, in any mode; else
-    HOT_OUTPUT_ROWS (at most HOT_OUTPUT_BYTES of float32 rows) for exact skip-gram and 0 for the
-    other modes, where 10 seeds measured a cost: CBOW -0.6 analogy points (-0.3 with 256 rows),
-    shared_negatives -0.2 (2026-12-04-2core)."""
+    without negative sampling): ``FASTW2V_HOT_ROWS`` when it is set, in any mode; else, at most
+    HOT_OUTPUT_BYTES of float32 rows, HOT_OUTPUT_ROWS for exact skip-gram, HOT_CBOW_ROWS for CBOW
+    and 0 for shared_negatives, where 10 seeds measured a cost of 0.2 analogy points
+    (2026-12-04-2core)."""
     if workers <= 1 or not config.negative:
         return 0
-    text = os.environ.get("FASTW2V_HOT_ROWS")
-    if text is None:
+    wanted = _env_count("FASTW2V_HOT_ROWS", "rows")
+    if wanted is None:
         wanted = 0
-        if config.sg and config.batch_mode == "exact":
-            wanted = min(HOT_OUTPUT_ROWS, HOT_OUTPUT_BYTES // (4 * config.vector_size))
-    else:
-        try:
-            wanted = int(text)
-        except ValueError:
-            raise ValueError(f"FASTW2V_HOT_ROWS must be a whole number of rows, got {text!r}") from None
-        if wanted < 0:
-            raise ValueError(f"FASTW2V_HOT_ROWS must be >= 0, got {wanted}")
+        if not config.sg:
+            wanted = HOT_CBOW_ROWS
+        elif config.batch_mode == "exact":
+            wanted = HOT_OUTPUT_ROWS
+        wanted = min(wanted, HOT_OUTPUT_BYTES // (4 * config.vector_size))
     return min(wanted, config.vocab_size)
+
+
+def hot_merge_words(config):
+    """After how many words of a batch a worker merges its private rows (0: after the whole batch):
+    ``FASTW2V_HOT_MERGE_WORDS`` when it is set; else HOT_CBOW_MERGE_WORDS for CBOW, 0 for
+    skip-gram (once per batch: 10 seeds measured no cost there, 2026-12-04-2core)."""
+    words = _env_count("FASTW2V_HOT_MERGE_WORDS", "words")
+    if words is None:
+        words = 0 if config.sg else HOT_CBOW_MERGE_WORDS
+    return words
 
 
 class HotRows:
@@ -183,17 +211,18 @@ class HotRows:
     worker's value, one that another worker changed gets this worker's change added, so both
     workers' updates stay (as in Hogwild, a concurrent write to the same element may be lost)."""
 
-    def __init__(self, config, n):
+    def __init__(self, config, n, merge_words=0):
         self.shared = config.W_out[:n]
         self.rows = np.empty_like(self.shared)
-        self._pulled = np.empty_like(self.shared)
+        self.pulled = np.empty_like(self.shared)
+        self.merge_words = merge_words   # train_batch's merge_words (0: merged once per batch)
 
     def pull(self):
         np.copyto(self.rows, self.shared)
-        np.copyto(self._pulled, self.rows)
+        np.copyto(self.pulled, self.rows)
 
     def push(self):
-        kernels.core.merge_hot_rows(self.shared, self.rows, self._pulled)
+        kernels.core.merge_hot_rows(self.shared, self.rows, self.pulled)
 
 
 def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
@@ -232,7 +261,8 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
     entered = [False] * workers
     left = [False] * workers
     n_hot = hot_output_rows(config, workers)
-    hots = [HotRows(config, n_hot) if n_hot else None for _ in range(workers)]   # before any thread
+    merge_words = hot_merge_words(config) if n_hot else 0
+    hots = [HotRows(config, n_hot, merge_words) if n_hot else None for _ in range(workers)]  # before any thread
 
     def work(t):
         entered[t] = True
@@ -270,7 +300,8 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
                 else:
                     hot.pull()
                     try:
-                        kept, loss = kernels.core.train_batch(config, rng, tokens, offsets, a0, a1, hot.rows)
+                        kept, loss = kernels.core.train_batch(config, rng, tokens, offsets, a0, a1,
+                                                              hot.rows, hot.pulled, hot.merge_words)
                     finally:
                         hot.push()
                 if on_batch is not None:

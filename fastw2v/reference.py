@@ -338,7 +338,8 @@ class TrainConfig:
         return self.W_in.shape[1]
 
 
-def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=None):
+def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=None, hot_pulled=None,
+                merge_words=0):
     """Train on sentences ``tokens[offsets[s]:offsets[s+1]]``; weights updated in place.
 
     Works with this module's ``TrainConfig``/``Rng`` or ``_core``'s (it reads attributes only).
@@ -349,13 +350,20 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
     ``negative`` negatives once per centre word with a non-empty window (right after its window draw),
     runs HS per context position, then one ``_shared_negatives_block`` for the whole window.
     ``hot_out``: None, or a (K, D) float32 array holding rows [0, K) of ``W_out`` for this call: they
-    are read and written there, the other rows in ``W_out``. Returns ``(kept_words, loss)``.
+    are read and written there, the other rows in ``W_out``. ``merge_words`` > 0 (with ``hot_out`` and
+    ``hot_pulled``, the values ``hot_out`` was pulled with): before each sentence starting at or past
+    the next multiple of ``merge_words`` tokens, the private rows are merged into ``W_out[:K]``
+    (``merge_hot_rows``) and pulled back into ``hot_out`` and ``hot_pulled``. Returns
+    ``(kept_words, loss)``.
     """
     cfg = config
     W_out = cfg.W_out
+    K = 0
     if hot_out is not None and len(hot_out):
+        K = len(hot_out)
         W_out = cfg.W_out.copy()
-        W_out[:len(hot_out)] = hot_out
+        W_out[:K] = hot_out
+    next_merge = merge_words if K else 0
     tokens = np.asarray(tokens)
     offsets = np.asarray(offsets)
     n_tokens = len(tokens)
@@ -382,6 +390,11 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
 
     for s in range(len(offsets) - 1):
         start, stop = int(offsets[s]), int(offsets[s + 1])
+        if next_merge and start >= next_merge:
+            merge_hot_rows(cfg.W_out[:K], W_out[:K], hot_pulled)
+            W_out[:K] = cfg.W_out[:K]
+            hot_pulled[:] = cfg.W_out[:K]
+            next_merge = (start // merge_words + 1) * merge_words
         lr = float(alpha_start) + (float(alpha_end) - float(alpha_start)) * start / n_tokens \
             if n_tokens else float(alpha_start)
         sen = []

@@ -96,6 +96,65 @@ def test_hot_out_is_checked_before_training():
         assert_array_equal(a, b)                                     # nothing was trained
 
 
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_merge_words_matches_reference_and_merges_within_the_batch(case):
+    """With merge_words the private rows go into W_out[:K] and come back before every sentence that
+    starts past the next multiple of merge_words tokens: bit for bit as the reference does it, and
+    one worker so keeps the bits of the plain call."""
+    counts, tokens, offsets = _corpus(seed=8)
+    core, ref, core_w, ref_w = _case(case)
+    plain, _, plain_w, _ = _case(case)
+    before = core_w[1][:9].copy()
+    hot_c, hot_r = before.copy(), before.copy()
+    pulled_c, pulled_r = before.copy(), before.copy()
+    out_c = _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
+    out_r = reference.train_batch(ref, reference.Rng(4), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
+    assert out_c == out_r
+    for a, b in zip(core_w, ref_w):
+        assert_array_equal(a, b)
+    assert_array_equal(hot_c, hot_r)
+    assert_array_equal(pulled_c, pulled_r)
+    assert not np.array_equal(core_w[1][:9], before)           # merged during the batch...
+    assert_array_equal(core_w[1][:9], pulled_c)                # ...last at the last merge
+    assert not np.array_equal(hot_c, pulled_c)                 # trained on after it
+    _core.merge_hot_rows(core_w[1][:9], hot_c, pulled_c)        # the caller's final merge
+    assert _core.train_batch(plain, _core.Rng(4), tokens, offsets, 0.05, 0.01) == out_c
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+def test_merge_words_past_the_batch_merges_nothing_in_it():
+    counts, tokens, offsets = _corpus(seed=8)
+    core, _, core_w, _ = _case(dict(sg=0, mode="ns"))
+    before = core_w[1][:9].copy()
+    hot, pulled = before.copy(), before.copy()
+    _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.01, hot, pulled, len(tokens) + 1)
+    assert_array_equal(core_w[1][:9], before)
+    assert_array_equal(pulled, before)
+    assert not np.array_equal(hot, before)
+
+
+def test_merge_words_arguments_are_checked_before_training():
+    counts, tokens, offsets = _corpus(seed=8)
+    core, _, core_w, _ = _case(dict(sg=0, mode="ns"))
+    before = [w.copy() for w in core_w]
+    hot = core_w[1][:4].copy()
+    bad = [(ValueError, dict(hot_out=hot, merge_words=10), "needs hot_out and hot_pulled"),
+           (ValueError, dict(hot_pulled=hot.copy(), merge_words=10), "needs hot_out and hot_pulled"),
+           (ValueError, dict(hot_out=hot, hot_pulled=np.zeros((3, hot.shape[1]), np.float32), merge_words=10),
+            "hot_pulled must have the shape of hot_out"),
+           (ValueError, dict(hot_out=hot, hot_pulled=hot[:], merge_words=10), "hot_pulled must not share memory"),
+           (ValueError, dict(hot_out=hot, hot_pulled=core_w[1][4:8], merge_words=10), "must not share memory"),
+           (TypeError, dict(hot_out=hot, hot_pulled=hot.astype(np.float64), merge_words=10), "hot_pulled"),
+           (ValueError, dict(hot_out=hot, hot_pulled=hot.copy(), merge_words=-1), "merge_words"),
+           (TypeError, dict(hot_out=hot, hot_pulled=hot.copy(), merge_words=2.5), "merge_words")]
+    for error, kwargs, message in bad:
+        with pytest.raises(error, match=message):
+            _core.train_batch(core, _core.Rng(1), tokens, offsets, 0.05, 0.0, **kwargs)
+    for a, b in zip(core_w, before):
+        assert_array_equal(a, b)
+
+
 # ----------------------------------------------------------------------------- engine
 
 class _Config:
@@ -110,7 +169,7 @@ def test_hot_output_rows_rule(monkeypatch):
     monkeypatch.delenv("FASTW2V_HOT_ROWS", raising=False)
     assert engine.hot_output_rows(_Config(W), 1) == 0                 # one worker: the plain call
     assert engine.hot_output_rows(_Config(W, negative=0), 4) == 0     # HS only
-    assert engine.hot_output_rows(_Config(W, sg=False), 4) == 0       # CBOW: off by default
+    assert engine.hot_output_rows(_Config(W, sg=False), 4) == min(50, engine.HOT_CBOW_ROWS)   # CBOW
     assert engine.hot_output_rows(_Config(W, batch_mode="shared_negatives"), 4) == 0
     assert engine.hot_output_rows(_Config(W), 2) == min(50, engine.HOT_OUTPUT_ROWS)
     big = np.zeros((engine.HOT_OUTPUT_ROWS + 5, 1), dtype=np.float32)
@@ -129,6 +188,25 @@ def test_hot_output_rows_rule(monkeypatch):
         monkeypatch.setenv("FASTW2V_HOT_ROWS", text)
         with pytest.raises(ValueError, match="FASTW2V_HOT_ROWS"):
             engine.hot_output_rows(_Config(W), 2)
+    monkeypatch.delenv("FASTW2V_HOT_ROWS")
+    cbow_big = np.zeros((engine.HOT_CBOW_ROWS + 5, 1), dtype=np.float32)
+    assert engine.hot_output_rows(_Config(cbow_big, sg=False), 2) == engine.HOT_CBOW_ROWS
+    assert engine.hot_output_rows(_Config(cbow_big, sg=False, negative=0), 2) == 0
+
+
+def test_hot_merge_words_rule(monkeypatch):
+    """CBOW merges every HOT_CBOW_MERGE_WORDS words, skip-gram once per batch; the variable overrides
+    both and is checked."""
+    W = np.zeros((50, 4), dtype=np.float32)
+    monkeypatch.delenv("FASTW2V_HOT_MERGE_WORDS", raising=False)
+    assert engine.hot_merge_words(_Config(W, sg=False)) == engine.HOT_CBOW_MERGE_WORDS > 0
+    assert engine.hot_merge_words(_Config(W)) == 0
+    monkeypatch.setenv("FASTW2V_HOT_MERGE_WORDS", "300")
+    assert engine.hot_merge_words(_Config(W)) == engine.hot_merge_words(_Config(W, sg=False)) == 300
+    for text in ("-5", "1e3"):
+        monkeypatch.setenv("FASTW2V_HOT_MERGE_WORDS", text)
+        with pytest.raises(ValueError, match="FASTW2V_HOT_MERGE_WORDS"):
+            engine.hot_merge_words(_Config(W))
 
 
 def test_hot_rows_push_adds_each_workers_change_to_the_shared_rows():
@@ -169,6 +247,36 @@ def test_several_workers_train_every_hot_row(monkeypatch, tmp_path):
     assert np.all(np.isfinite(model.syn1neg)) and np.all(np.isfinite(model.wv.vectors))
     assert np.all(moved[:20] > 0)
     assert moved[:20].mean() > moved[20:].mean()          # the most frequent rows move the most
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_cbow_merges_its_private_rows_every_few_words(monkeypatch, tmp_path, sg):
+    """By default CBOW keeps HOT_CBOW_ROWS private and has the kernel merge them every
+    HOT_CBOW_MERGE_WORDS words; skip-gram keeps HOT_OUTPUT_ROWS and merges once per batch."""
+    monkeypatch.delenv("FASTW2V_HOT_ROWS", raising=False)
+    monkeypatch.delenv("FASTW2V_HOT_MERGE_WORDS", raising=False)
+    calls = []
+    train_batch = engine.kernels.core.train_batch
+
+    def recorded(config, rng, tokens, offsets, a0, a1, hot_out=None, hot_pulled=None, merge_words=0):
+        calls.append((None if hot_out is None else len(hot_out), merge_words))
+        return train_batch(config, rng, tokens, offsets, a0, a1, hot_out, hot_pulled, merge_words)
+
+    monkeypatch.setattr(engine.kernels.core, "train_batch", recorded)
+    rng = np.random.default_rng(2)
+    words = [f"w{i}" for i in range(5000)]
+    p = 1.0 / np.arange(1, len(words) + 1)
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(rng.choice(words, 100, p=p / p.sum())) for _ in range(300)) + "\n")
+    model = Word2Vec(vector_size=8, min_count=1, workers=2, epochs=1, seed=3, sg=sg)
+    model.build_vocab(corpus_file=str(path))
+    model.train(corpus_file=str(path), total_examples=model.corpus_count,
+                total_words=model.corpus_total_words, epochs=1)
+    assert np.all(np.isfinite(model.wv.vectors))
+    assert calls
+    expected = (min(engine.HOT_OUTPUT_ROWS, len(model.wv)), 0) if sg else \
+        (engine.HOT_CBOW_ROWS, engine.HOT_CBOW_MERGE_WORDS)
+    assert set(calls) == {expected}
 
 
 def test_hot_rows_threads_never_touch_rows_they_do_not_own():
@@ -222,6 +330,8 @@ def test_merge_hot_rows_checks_its_arrays():
         _core.merge_hot_rows(a, a.copy(), np.zeros((3, 4)))
     with pytest.raises(TypeError, match="shared must have dtype float32"):
         _core.merge_hot_rows(np.zeros((3, 4)), a, a)
+    with pytest.raises(ValueError, match="rows must not share memory with shared"):
+        _core.merge_hot_rows(a, a[:], a.copy())
 
 
 def test_one_worker_push_leaves_the_bits_of_the_plain_call():
@@ -240,7 +350,7 @@ def test_one_worker_push_leaves_the_bits_of_the_plain_call():
 def test_private_rows_are_allocated_before_any_worker_starts(monkeypatch, tmp_path):
     """A failure to allocate a worker's private rows is raised by train() itself, before a thread
     starts (a worker dying on it would leave the reader waiting for credits forever)."""
-    def no_memory(config, n):
+    def no_memory(config, n, merge_words=0):
         raise MemoryError(f"no room for {n} private rows")
 
     monkeypatch.setattr(engine, "HotRows", no_memory)
