@@ -1516,7 +1516,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     # the input sum, the rest after NS. Issued at once, their lines fill the line-fill buffers and the
     # core stalls until memory answers; spread out, they overlap this word's arithmetic (+4-6%).
     cdef Py_ssize_t pf1 = (m.negative + 2) // 3, pf2 = (2 * m.negative + 2) // 3
-    cdef int64_t next_merge = m.merge_words   # merge after the first sentence ending at or past it
+    cdef int64_t next_merge = m.merge_words   # merged before the first sentence starting at or past it
     for s in range(n_sentences):
         if m.merge_words and offsets[s] >= next_merge:
             _merge_rows(m.w_out, m.w_hot, m.w_pulled, m.n_hot * D, 1)

@@ -22,8 +22,8 @@ Contract of ``run_epoch(config, seeds, batches, alpha_at, workers, ...)``:
   (``alpha_schedule``); each batch runs from ``alpha_at`` before it to ``alpha_at`` after it;
 * with several workers (exact skip-gram, CBOW), each worker trains the output rows of the
   ``hot_output_rows()`` most frequent words in a private copy (``HotRows``) and merges them into
-  the shared rows after every batch, or, for CBOW, after every run of ``hot_merge_words()`` words
-  of a batch (one worker: no copy, the bits of a plain call);
+  the shared rows after every batch, or, for CBOW, every ``hot_merge_words()`` words of a batch
+  as well, inside the kernel (one worker: no copy, the bits of a plain call);
 * ``probe``: None or a ``DivergenceProbe``; ``on_batch``: None or ``(begin, end)`` functions a
   worker calls around every kernel call (the callbacks' batch hooks); ``merge_batches``: see
   ``merge_limit``.
@@ -90,9 +90,10 @@ HOT_OUTPUT_ROWS = 4096
 HOT_OUTPUT_BYTES = 5 << 20
 #: CBOW keeps fewer rows private and merges them every HOT_CBOW_MERGE_WORDS tokens of a batch
 #: (at the next sentence boundary; ``train_batch``'s ``merge_words``), not once per batch: then,
-#: 256 private rows cost CBOW 0.38 +- 0.10 analogy points; merged every 1,000 words, -0.05 +- 0.15
-#: (no difference), for 1.27x at dim 300 (1.10x at dim 100) with 2 workers
-#: (10 seeds, benchmarks/results/2026-12-07-2core/). ``FASTW2V_HOT_MERGE_WORDS`` overrides it.
+#: 256 private rows cost CBOW 0.38 +- 0.10 analogy points; merged every 1,000 words, -0.05 +- 0.09
+#: (no difference; 10 seeds, dim 100), for 1.18x at dim 100 and 1.31x at dim 300 with 2 workers
+#: (1.06x on a 143k-word corpus; benchmarks/results/2026-12-07-2core/).
+#: ``FASTW2V_HOT_MERGE_WORDS`` overrides it (see hot_merge_words).
 HOT_CBOW_ROWS = 256
 HOT_CBOW_MERGE_WORDS = 1000
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
