@@ -123,6 +123,30 @@ def test_merge_words_matches_reference_and_merges_within_the_batch(case):
         assert_array_equal(a, b)
 
 
+def test_merge_words_adds_this_workers_change_where_another_worker_moved_the_rows():
+    """Shared rows moved since the pull (as another worker's merge would): the merges inside the
+    batch add this worker's change there, in the kernel as in the reference."""
+    counts, tokens, offsets = _corpus(seed=8)
+    core, ref, core_w, ref_w = _case(dict(sg=0, mode="ns"))
+    before = core_w[1][:9].copy()
+    hot_c, hot_r, pulled_c, pulled_r = (before.copy() for _ in range(4))
+    moved = np.random.default_rng(3).normal(0, 1e-2, before.shape).astype(np.float32)
+    core_w[1][:9] += moved
+    ref_w[1][:9] += moved
+    out_c = _core.train_batch(core, _core.Rng(5), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
+    out_r = reference.train_batch(ref, reference.Rng(5), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
+    assert out_c == out_r
+    for a, b in zip(core_w, ref_w):
+        assert_array_equal(a, b)
+    assert_array_equal(hot_c, hot_r)
+    assert_array_equal(pulled_c, pulled_r)
+    # the other worker's move is kept: the shared rows are not this worker's rows alone
+    alone, _, alone_w, _ = _case(dict(sg=0, mode="ns"))
+    hot_a, pulled_a = before.copy(), before.copy()
+    _core.train_batch(alone, _core.Rng(5), tokens, offsets, 0.05, 0.01, hot_a, pulled_a, 25)
+    assert not np.allclose(core_w[1][:9], alone_w[1][:9], atol=1e-3)
+
+
 def test_merge_words_past_the_batch_merges_nothing_in_it():
     counts, tokens, offsets = _corpus(seed=8)
     core, _, core_w, _ = _case(dict(sg=0, mode="ns"))
@@ -250,7 +274,7 @@ def test_several_workers_train_every_hot_row(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("sg", [0, 1])
-def test_cbow_merges_its_private_rows_every_few_words(monkeypatch, tmp_path, sg):
+def test_the_engine_gives_each_mode_its_private_rows_and_merge_interval(monkeypatch, tmp_path, sg):
     """By default CBOW keeps HOT_CBOW_ROWS private and has the kernel merge them every
     HOT_CBOW_MERGE_WORDS words; skip-gram keeps HOT_OUTPUT_ROWS and merges once per batch."""
     monkeypatch.delenv("FASTW2V_HOT_ROWS", raising=False)
