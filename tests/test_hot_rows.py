@@ -96,24 +96,37 @@ def test_hot_out_is_checked_before_training():
         assert_array_equal(a, b)                                     # nothing was trained
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_merge_words_matches_reference_and_merges_within_the_batch(case):
-    """With merge_words the private rows go into W_out[:K] and come back before every sentence that
-    starts past the next multiple of merge_words tokens: bit for bit as the reference does it, and
-    one worker so keeps the bits of the plain call."""
+def _train_with_merges(case, seed, others=0.0):
+    """Train one batch with merges every 25 tokens in the kernel and in the reference, from the same
+    private rows (``others`` > 0: the shared rows first moved by noise of that scale, as another
+    worker's merge would move them); assert the two equal bit for bit and return the kernel's
+    ``(result, weights, hot, pulled, before)``."""
     counts, tokens, offsets = _corpus(seed=8)
     core, ref, core_w, ref_w = _case(case)
-    plain, _, plain_w, _ = _case(case)
     before = core_w[1][:9].copy()
-    hot_c, hot_r = before.copy(), before.copy()
-    pulled_c, pulled_r = before.copy(), before.copy()
-    out_c = _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
-    out_r = reference.train_batch(ref, reference.Rng(4), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
+    hot_c, hot_r, pulled_c, pulled_r = (before.copy() for _ in range(4))
+    if others:
+        moved = np.random.default_rng(3).normal(0, others, before.shape).astype(np.float32)
+        core_w[1][:9] += moved
+        ref_w[1][:9] += moved
+    out_c = _core.train_batch(core, _core.Rng(seed), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
+    out_r = reference.train_batch(ref, reference.Rng(seed), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
     assert out_c == out_r
     for a, b in zip(core_w, ref_w):
         assert_array_equal(a, b)
     assert_array_equal(hot_c, hot_r)
     assert_array_equal(pulled_c, pulled_r)
+    return out_c, core_w, hot_c, pulled_c, before
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_merge_words_matches_reference_and_merges_within_the_batch(case):
+    """With merge_words the private rows go into W_out[:K] and come back before every sentence that
+    starts past the next multiple of merge_words tokens: bit for bit as the reference does it, and
+    one worker so keeps the bits of the plain call."""
+    out_c, core_w, hot_c, pulled_c, before = _train_with_merges(case, 4)
+    counts, tokens, offsets = _corpus(seed=8)
+    plain, _, plain_w, _ = _case(case)
     assert not np.array_equal(core_w[1][:9], before)           # merged during the batch...
     assert_array_equal(core_w[1][:9], pulled_c)                # ...last at the last merge
     assert not np.array_equal(hot_c, pulled_c)                 # trained on after it
@@ -126,20 +139,8 @@ def test_merge_words_matches_reference_and_merges_within_the_batch(case):
 def test_merge_words_adds_this_workers_change_where_another_worker_moved_the_rows():
     """Shared rows moved since the pull (as another worker's merge would): the merges inside the
     batch add this worker's change there, in the kernel as in the reference."""
+    _, core_w, _, _, before = _train_with_merges(dict(sg=0, mode="ns"), 5, others=1e-2)
     counts, tokens, offsets = _corpus(seed=8)
-    core, ref, core_w, ref_w = _case(dict(sg=0, mode="ns"))
-    before = core_w[1][:9].copy()
-    hot_c, hot_r, pulled_c, pulled_r = (before.copy() for _ in range(4))
-    moved = np.random.default_rng(3).normal(0, 1e-2, before.shape).astype(np.float32)
-    core_w[1][:9] += moved
-    ref_w[1][:9] += moved
-    out_c = _core.train_batch(core, _core.Rng(5), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
-    out_r = reference.train_batch(ref, reference.Rng(5), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
-    assert out_c == out_r
-    for a, b in zip(core_w, ref_w):
-        assert_array_equal(a, b)
-    assert_array_equal(hot_c, hot_r)
-    assert_array_equal(pulled_c, pulled_r)
     # the other worker's move is kept: the shared rows are not this worker's rows alone
     alone, _, alone_w, _ = _case(dict(sg=0, mode="ns"))
     hot_a, pulled_a = before.copy(), before.copy()
