@@ -57,8 +57,18 @@ cdef extern from *:
     static inline void fw_prefetch_row(const float *row, Py_ssize_t n) {
         for (Py_ssize_t j = 0; j < n; j += 16) __builtin_prefetch(row + j, 1, 3);
     }
+    /* The line holding element j of each of the npf rows: called once per 16 elements of a loop
+       over a row (and once with its last element), it asks for those rows a line at a time while
+       the loop computes, instead of all their lines at once, which fills the line-fill buffers and
+       stalls the core until memory answers (+10-16% for exact skip-gram and CBOW at dim 300). */
+    static inline void fw_prefetch_step(float *const *pf, int npf, Py_ssize_t j) {
+        for (int t = 0; t < npf; t++) __builtin_prefetch(pf[t] + j, 1, 3);
+    }
     #else
     static inline void fw_prefetch_row(const float *row, Py_ssize_t n) { (void)row; (void)n; }
+    static inline void fw_prefetch_step(float *const *pf, int npf, Py_ssize_t j) {
+        (void)pf; (void)npf; (void)j;
+    }
     #endif
     """
     void _prefetch_row "fw_prefetch_row"(const float* row, Py_ssize_t n) noexcept nogil
@@ -655,9 +665,12 @@ cdef extern from *:
         }
         for (; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
     }
-    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h.
+       Meanwhile the rows pf[0..npf) (the next pair's or word's output rows) are prefetched, a line
+       of each per 64 bytes of the update (fw_prefetch_step). */
     static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n) {
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
         Py_ssize_t j = 0;
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
@@ -667,7 +680,9 @@ cdef extern from *:
                 fw_store(rows[t] + j, r + g[t] * x);
             }
             fw_store(neu1e + j, e);
+            if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
         }
+        fw_prefetch_step(pf, npf, n - 1);
     #if defined(FW_MASKED_TAIL)
         if (j < n) {
             Py_ssize_t m = n - j;
@@ -764,7 +779,8 @@ cdef extern from *:
     }
     /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
     static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n) {
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
         Py_ssize_t j = 0;
         for (; j + 8 <= n; j += 8) {
             fw_v8 e = fw_load8(neu1e + j), x = fw_load8(h + j);
@@ -775,7 +791,9 @@ cdef extern from *:
                 memcpy(rows[t] + j, &u, sizeof u);
             }
             memcpy(neu1e + j, &e, sizeof e);
+            if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
         }
+        fw_prefetch_step(pf, npf, n - 1);
         for (; j < n; j++) {
             float e = neu1e[j], x = h[j];
             for (int t = 0; t < nt; t++) {
@@ -791,7 +809,9 @@ cdef extern from *:
         for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
     }
     static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n) {
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
+        for (int t = 0; t < npf; t++) fw_prefetch_row(pf[t], n);
         for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
     }
     #endif
@@ -878,7 +898,8 @@ cdef extern from *:
     float _dot "fw_dot"(const float* a, const float* b, Py_ssize_t n) noexcept nogil
     void _dots "fw_dots"(const float* h, float** rows, int nt, Py_ssize_t n, float* out) noexcept nogil
     void _group_update "fw_group_update"(float* neu1e, float** rows, const float* g, int nt,
-                                         const float* h, Py_ssize_t n) noexcept nogil
+                                         const float* h, Py_ssize_t n, float** pf,
+                                         int npf) noexcept nogil
     int FW_GROUP
     void _add_to_row "fw_add"(float* row, const float* v, Py_ssize_t n) noexcept nogil
     void _axpy "fw_axpy"(float* row, float g, const float* v, Py_ssize_t n) noexcept nogil
@@ -907,13 +928,16 @@ cdef struct _Group:
     int n
     float* rows[8]
     int labels[8]
+    float** pf                # rows to prefetch during the first flush (npf of them; 0: none)
+    int npf
 
 
 cdef inline void _flush_group(_Group* grp, const float* h, float* neu1e, Py_ssize_t D, double lr,
                               bint exact, double* loss) noexcept nogil:
     """Train the gathered targets as if one by one, in order: for each, f = dot(h, row);
     g = (label - sigmoid(f)) * lr (float64, rounded to float32); neu1e += g * row (row before its
-    update); row += g * h; ``*loss += -log sigmoid(+-f)`` (in target order)."""
+    update); row += g * h; ``*loss += -log sigmoid(+-f)`` (in target order). The group's ``pf``
+    rows are prefetched during the update (the first flush only)."""
     cdef float f[8]
     cdef float g[8]
     cdef float signed_f
@@ -931,7 +955,8 @@ cdef inline void _flush_group(_Group* grp, const float* h, float* neu1e, Py_ssiz
             s = _SIG[_table_index(f[t])]
             loss[0] += -<double>_table_log_sigmoid(signed_f)
         g[t] = <float>((grp.labels[t] - s) * lr)
-    _group_update(neu1e, grp.rows, g, grp.n, h, D)
+    _group_update(neu1e, grp.rows, g, grp.n, h, D, grp.pf, grp.npf)
+    grp.npf = 0
     grp.n = 0
 
 
@@ -961,11 +986,15 @@ cdef inline float* _out_row(float* w_out, float* w_hot, Py_ssize_t n_hot, int32_
 
 cdef inline double _ns_block(const float* h, float* w_out, float* w_hot, Py_ssize_t n_hot,
                              Py_ssize_t D, int32_t target, const int32_t* negatives, Py_ssize_t n_neg,
-                             double lr, bint exact, float* neu1e) noexcept nogil:
+                             double lr, bint exact, float* neu1e, float** pf=NULL,
+                             int npf=0) noexcept nogil:
     """Target (label 1) then each negative != target (label 0), rows by ``_out_row``. ``h`` is not
-    an output row (TrainConfig, train_batch and the step functions refuse weights that share memory)."""
+    an output row (TrainConfig, train_batch and the step functions refuse weights that share memory).
+    ``pf[0, npf)``: rows to prefetch meanwhile (the next pair's or word's; ``_flush_group``)."""
     cdef _Group grp
     grp.n = 0
+    grp.pf = pf
+    grp.npf = npf
     cdef double loss = 0.0
     cdef Py_ssize_t k
     cdef int32_t n
@@ -984,6 +1013,7 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
     """Each (code, point) of a Huffman path, root first: label 1 - code at inner node point."""
     cdef _Group grp
     grp.n = 0
+    grp.npf = 0
     cdef double loss = 0.0
     cdef Py_ssize_t k
     for k in range(length):
@@ -1492,7 +1522,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                              const int64_t* offsets, Py_ssize_t n_sentences, double alpha_start,
                              double alpha_end, int32_t* sen, int32_t* context, int32_t* negs,
                              float* neu1e, float* h, int32_t* targets, float* G, float* dT,
-                             int64_t* kept_words) noexcept nogil:
+                             float** pf_rows, int64_t* kept_words) noexcept nogil:
     """The batch loop (docs/architecture.md, "Batch kernel"); returns the summed loss."""
     cdef uint64_t state = rng[0]
     cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
@@ -1512,11 +1542,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     cdef const int32_t* path_points = NULL
     cdef Py_ssize_t path_len = 0
     cdef bint shared = m.shared_negatives and m.sg and m.negative > 0
-    # CBOW prefetches the next word's negatives in thirds: [0, pf1) after the draws, [pf1, pf2) after
-    # the input sum, the rest after NS. Issued at once, their lines fill the line-fill buffers and the
-    # core stalls until memory answers; spread out, they overlap this word's arithmetic (+4-6%).
-    cdef Py_ssize_t pf1 = (m.negative + 2) // 3, pf2 = (2 * m.negative + 2) // 3
     cdef int64_t next_merge = m.merge_words   # merged before the first sentence starting at or past it
+    # The output rows of the next skip-gram pair, or of the next CBOW word (its negatives, then its
+    # own row), are prefetched by this one's negative-sampling update, a line at a time
+    # (fw_prefetch_step): pf_rows[0, npf), negative + 1 of them at most.
+    cdef int npf = 0
     for s in range(n_sentences):
         if m.merge_words and offsets[s] >= next_merge:
             _merge_rows(m.w_out, m.w_hot, m.w_pulled, m.n_hot * D, 1)
@@ -1571,10 +1601,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         continue
                     pair_negs = negs + q * m.negative
                     q += 1
+                    npf = 0
                     if not shared and q < n_pairs and m.negative:
                         for k in range(m.negative):
-                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, pair_negs[m.negative + k], D),
-                                          D)
+                            pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, pair_negs[m.negative + k], D)
+                        npf = m.negative
                     row = m.w_in + <Py_ssize_t>sen[c] * D
                     memset(neu1e, 0, D * sizeof(float))
                     if m.hs:
@@ -1582,7 +1613,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                                           m.exact, neu1e)
                     if m.negative and not shared:
                         loss += _ns_block(row, m.w_out, m.w_hot, m.n_hot, D, word, pair_negs,
-                                          m.negative, lr, m.exact, neu1e)
+                                          m.negative, lr, m.exact, neu1e, pf_rows, npf)
                     _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
                     loss += _shared_negatives_block(m.w_in, m.w_out, m.w_hot, m.n_hot, D, context, n_ctx,
@@ -1602,6 +1633,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 # The next word's draws (its window, then its negatives) come next in the stream and
                 # CBOW trains without drawing: draw them now, so that their output rows are fetched
                 # from memory while this word trains. The stream is unchanged.
+                npf = 0
                 if i + 1 < n:
                     next_span = <Py_ssize_t>(window - _rng_below(&state, window)) \
                         if m.shrink_windows else <Py_ssize_t>window
@@ -1609,23 +1641,18 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         ahead = negs + m.negative if cbow_negs == negs else negs
                         for k in range(m.negative):
                             ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                        for k in range(pf1):
-                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
+                            pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
+                        pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D)
+                        npf = m.negative + 1
                 _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
-                if m.negative and i + 1 < n:
-                    for k in range(pf1, pf2):
-                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
                                       neu1e)
                 if m.negative:
                     loss += _ns_block(h, m.w_out, m.w_hot, m.n_hot, D, word, cbow_negs, m.negative,
-                                      lr, m.exact, neu1e)
+                                      lr, m.exact, neu1e, pf_rows, npf)
                     if i + 1 < n:
-                        for k in range(pf2, m.negative):
-                            _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D), D)
-                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D), D)
                         cbow_negs = ahead
                 if m.lockf == NULL:
                     _add_to_context(m.w_in, D, context, n_ctx, neu1e)
@@ -1731,11 +1758,13 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     cdef float* vecs = <float*>malloc((2 * D + n_targets * D + (n_context + 1) * n_targets + 1)
                                       * sizeof(float))
     cdef int32_t* targets = <int32_t*>malloc(n_targets * sizeof(int32_t))
+    cdef float** pf_rows = <float**>malloc(n_targets * sizeof(float*))
     cdef int64_t kept = 0
     cdef double loss = 0.0
     cdef uint64_t state
     try:
-        if sen == NULL or context == NULL or negs == NULL or vecs == NULL or targets == NULL:
+        if (sen == NULL or context == NULL or negs == NULL or vecs == NULL or targets == NULL
+                or pf_rows == NULL):
             raise MemoryError()
         # The stream state lives in a local for the batch: another thread's Rng object may share
         # its cache line, and writing it on every draw would bounce that line between the cores.
@@ -1743,7 +1772,7 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
         with nogil:
             loss = _train_sentences(m, &state, tp, n_tokens, op, n_off - 1, a0, a1, sen,
                                     context, negs, vecs, vecs + D, targets, vecs + 2 * D,
-                                    vecs + 2 * D + (n_context + 1) * n_targets, &kept)
+                                    vecs + 2 * D + (n_context + 1) * n_targets, pf_rows, &kept)
         rng._state = state
     finally:
         free(sen)
@@ -1751,6 +1780,7 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
         free(negs)
         free(vecs)
         free(targets)
+        free(pf_rows)
     return kept, loss
 
 
