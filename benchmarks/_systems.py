@@ -191,7 +191,8 @@ def _run_fastw2v_fast(cfg):
 
 
 def _run_fastw2v_shared_hot(cfg):
-    os.environ["FASTW2V_HOT_ROWS"] = "0"   # this child only: every worker writes the shared rows
+    os.environ["FASTW2V_HOT_ROWS"] = "0"         # this child only: every worker writes the shared rows
+    os.environ["FASTW2V_HOT_INPUT_ROWS"] = "0"
     return _run_fastw2v(cfg)
 
 
@@ -471,8 +472,9 @@ SYSTEMS = {
                _probe_fastw2v, _run_fastw2v),
         System("fastw2v-fast", "fastw2v.Word2Vec(corpus_file=..., batch_mode='shared_negatives')",
                _probe_fastw2v, _run_fastw2v_fast),
-        System("fastw2v-shared-hot", "fastw2v.Word2Vec(corpus_file=...) with FASTW2V_HOT_ROWS=0: no private "
-               "copies of the hottest output rows (the trainer before 2026-12-04)",
+        System("fastw2v-shared-hot", "fastw2v.Word2Vec(corpus_file=...) with FASTW2V_HOT_ROWS=0 and "
+               "FASTW2V_HOT_INPUT_ROWS=0: no private copies of the hottest rows (the trainer before "
+               "2026-12-04)",
                _probe_fastw2v, _run_fastw2v_shared_hot, default=False),
         System("fastw2v-iter", "fastw2v.Word2Vec over fastw2v.corpus.LineSentence (iterable mode)",
                _probe_fastw2v_iter, _run_fastw2v_iter),

@@ -984,6 +984,13 @@ cdef inline float* _out_row(float* w_out, float* w_hot, Py_ssize_t n_hot, int32_
     return (w_hot if word < n_hot else w_out) + <Py_ssize_t>word * D
 
 
+cdef inline float* _in_row(float* w_in, float* w_hot_in, Py_ssize_t n_hot_in, int32_t word,
+                          Py_ssize_t D) noexcept nogil:
+    """Input row of ``word``: in ``w_hot_in`` (a caller's private copy of rows [0, n_hot_in)) when
+    word < n_hot_in, else in ``w_in``."""
+    return (w_hot_in if word < n_hot_in else w_in) + <Py_ssize_t>word * D
+
+
 cdef inline double _ns_block(const float* h, float* w_out, float* w_hot, Py_ssize_t n_hot,
                              Py_ssize_t D, int32_t target, const int32_t* negatives, Py_ssize_t n_neg,
                              double lr, bint exact, float* neu1e, float** pf=NULL,
@@ -1023,8 +1030,8 @@ cdef inline double _hs_block(const float* h, float* w_hs, Py_ssize_t D, const ui
     return loss
 
 
-cdef double _shared_negatives_block(float* w_in, float* w_out, float* w_hot, Py_ssize_t n_hot,
-                                    Py_ssize_t D,
+cdef double _shared_negatives_block(float* w_in, float* w_hot_in, Py_ssize_t n_hot_in, float* w_out,
+                                    float* w_hot, Py_ssize_t n_hot, Py_ssize_t D,
                                     const int32_t* contexts, Py_ssize_t n_ctx, int32_t word,
                                     const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
                                     int32_t* targets, float* G, float* dT) noexcept nogil:
@@ -1046,7 +1053,7 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, float* w_hot, Py_
             targets[n_t] = negatives[t]
             n_t += 1
     for j in range(n_ctx):
-        x = w_in + <Py_ssize_t>contexts[j] * D
+        x = _in_row(w_in, w_hot_in, n_hot_in, contexts[j], D)
         b = 0
         while b < n_t:
             nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
@@ -1069,12 +1076,12 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, float* w_hot, Py_
         while b < n_ctx:
             nb = min(<Py_ssize_t>FW_GROUP, n_ctx - b)
             for j in range(nb):
-                rows[j] = w_in + <Py_ssize_t>contexts[b + j] * D
+                rows[j] = _in_row(w_in, w_hot_in, n_hot_in, contexts[b + j], D)
                 g[j] = G[(b + j) * n_t + t]
             _combine(dT + t * D, g, rows, <int>nb, D)
             b += nb
     for j in range(n_ctx):
-        x = w_in + <Py_ssize_t>contexts[j] * D
+        x = _in_row(w_in, w_hot_in, n_hot_in, contexts[j], D)
         b = 0
         while b < n_t:
             nb = min(<Py_ssize_t>FW_GROUP, n_t - b)
@@ -1087,9 +1094,11 @@ cdef double _shared_negatives_block(float* w_in, float* w_out, float* w_hot, Py_
     return loss
 
 
-cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
-                             bint mean, float* h) noexcept nogil:
-    """h = sum of the context rows in order (float32), divided by n in float32 when ``mean``."""
+cdef inline void _cbow_input(const float* w_in, const float* w_hot_in, Py_ssize_t n_hot_in,
+                             Py_ssize_t D, const int32_t* context, Py_ssize_t n, bint mean,
+                             float* h) noexcept nogil:
+    """h = sum of the context rows (by ``_in_row``) in order (float32), divided by n in float32 when
+    ``mean``."""
     cdef Py_ssize_t k, b, nb, j
     cdef float* rows[8]
     cdef float fn = <float>n
@@ -1098,7 +1107,7 @@ cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* con
     while b < n:
         nb = min(<Py_ssize_t>FW_GROUP, n - b)
         for k in range(nb):
-            rows[k] = <float*>w_in + <Py_ssize_t>context[b + k] * D
+            rows[k] = _in_row(<float*>w_in, <float*>w_hot_in, n_hot_in, context[b + k], D)
         _sum_rows(h, rows, <int>nb, D)
         b += nb
     if mean:
@@ -1106,16 +1115,17 @@ cdef inline void _cbow_input(const float* w_in, Py_ssize_t D, const int32_t* con
             h[j] = h[j] / fn
 
 
-cdef inline void _add_to_context(float* w_in, Py_ssize_t D, const int32_t* context, Py_ssize_t n,
-                                 const float* v) noexcept nogil:
-    """W_in[context[k]] += v for k in order (a word twice in the context gets v twice)."""
+cdef inline void _add_to_context(float* w_in, float* w_hot_in, Py_ssize_t n_hot_in, Py_ssize_t D,
+                                 const int32_t* context, Py_ssize_t n, const float* v) noexcept nogil:
+    """Input row (by ``_in_row``) of context[k] += v for k in order (a word twice in the context
+    gets v twice)."""
     cdef Py_ssize_t k, b, nb
     cdef float* rows[8]
     b = 0
     while b < n:
         nb = min(<Py_ssize_t>FW_GROUP, n - b)
         for k in range(nb):
-            rows[k] = w_in + <Py_ssize_t>context[b + k] * D
+            rows[k] = _in_row(w_in, w_hot_in, n_hot_in, context[b + k], D)
         _add_to_rows(rows, <int>nb, v, D)
         b += nb
 
@@ -1195,9 +1205,9 @@ def cbow_step(W_in, W_out, context_words, output_word, negatives, lr, cbow_mean=
     if buf == NULL:
         raise MemoryError()
     with nogil:
-        _cbow_input(w_in, D, cp, n_ctx, mean, buf + D)
+        _cbow_input(w_in, NULL, 0, D, cp, n_ctx, mean, buf + D)
         loss = _ns_block(buf + D, w_out, NULL, 0, D, ow, np_, n_neg, alpha, exact, buf)
-        _add_to_context(w_in, D, cp, n_ctx, buf)
+        _add_to_context(w_in, NULL, 0, D, cp, n_ctx, buf)
     free(buf)
     return loss
 
@@ -1333,6 +1343,9 @@ cdef struct _Model:
     Py_ssize_t n_hot
     float* w_pulled           # train_batch's hot_pulled (NULL: none) and merge_words (0: no merge
     Py_ssize_t merge_words    # within the batch)
+    float* w_hot_in           # train_batch's hot_in: rows [0, n_hot_in) of W_in live there; NULL, 0: none
+    Py_ssize_t n_hot_in
+    float* w_in_pulled        # train_batch's hot_in_pulled (NULL: none)
     float* w_hs
     const uint32_t* keep
     const uint32_t* alias_threshold
@@ -1481,6 +1494,9 @@ cdef class TrainConfig:
         self.m.n_hot = 0
         self.m.w_pulled = NULL
         self.m.merge_words = 0
+        self.m.w_hot_in = NULL
+        self.m.n_hot_in = 0
+        self.m.w_in_pulled = NULL
         self.m.w_hs = <float*>_ptr(W_hs) if self.hs else NULL
         self.m.keep = <const uint32_t*>_ptr(keep)
         self.m.alias_threshold = <const uint32_t*>_ptr(a_thr)
@@ -1511,11 +1527,13 @@ cdef class TrainConfig:
 
 
 cdef inline void _input_update(const _Model* m, int32_t word, const float* neu1e) noexcept nogil:
-    """W_in[word] += neu1e, times the word's lock factor when the config has lockf."""
+    """Input row (by ``_in_row``) of ``word`` += neu1e, times the word's lock factor when the config
+    has lockf."""
+    cdef float* row = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, word, m.D)
     if m.lockf == NULL:
-        _add_to_row(m.w_in + <Py_ssize_t>word * m.D, neu1e, m.D)
+        _add_to_row(row, neu1e, m.D)
     else:
-        _axpy(m.w_in + <Py_ssize_t>word * m.D, m.lockf[word % m.lockf_len], neu1e, m.D)
+        _axpy(row, m.lockf[word % m.lockf_len], neu1e, m.D)
 
 
 cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
@@ -1545,11 +1563,14 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     cdef int64_t next_merge = m.merge_words   # merged before the first sentence starting at or past it
     # The output rows of the next skip-gram pair, or of the next CBOW word (its negatives, then its
     # own row), are prefetched by this one's negative-sampling update, a line at a time
-    # (fw_prefetch_step): pf_rows[0, npf), negative + 1 of them at most.
+    # (fw_prefetch_step): pf_rows[0, npf), negative + 2 of them at most. With them goes the input
+    # row of sen[i + 1 + window] (CBOW: every word; skip-gram: in the first pair of each centre):
+    # the row that enters the window next, once per position, before any window reads it.
     cdef int npf = 0
     for s in range(n_sentences):
         if m.merge_words and offsets[s] >= next_merge:
             _merge_rows(m.w_out, m.w_hot, m.w_pulled, m.n_hot * D, 1)
+            _merge_rows(m.w_in, m.w_hot_in, m.w_in_pulled, m.n_hot_in * D, 1)
             next_merge = (offsets[s] // m.merge_words + 1) * m.merge_words
         lr = alpha_start
         if n_tokens > 0:
@@ -1606,7 +1627,10 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         for k in range(m.negative):
                             pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, pair_negs[m.negative + k], D)
                         npf = m.negative
-                    row = m.w_in + <Py_ssize_t>sen[c] * D
+                        if q == 1 and i + 1 + <Py_ssize_t>window < n:
+                            pf_rows[npf] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, sen[i + 1 + window], D)
+                            npf += 1
+                    row = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, sen[c], D)
                     memset(neu1e, 0, D * sizeof(float))
                     if m.hs:
                         loss += _hs_block(row, m.w_hs, D, path_codes, path_points, path_len, lr,
@@ -1616,7 +1640,8 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                                           m.negative, lr, m.exact, neu1e, pf_rows, npf)
                     _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
-                    loss += _shared_negatives_block(m.w_in, m.w_out, m.w_hot, m.n_hot, D, context, n_ctx,
+                    loss += _shared_negatives_block(m.w_in, m.w_hot_in, m.n_hot_in, m.w_out, m.w_hot,
+                                                    m.n_hot, D, context, n_ctx,
                                                     word, negs, m.negative, lr, m.exact, targets, G, dT)
             else:
                 n_ctx = 0
@@ -1644,7 +1669,10 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                             pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
                         pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D)
                         npf = m.negative + 1
-                _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                        if i + 1 + <Py_ssize_t>window < n:
+                            pf_rows[npf] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, sen[i + 1 + window], D)
+                            npf += 1
+                _cbow_input(m.w_in, m.w_hot_in, m.n_hot_in, D, context, n_ctx, m.cbow_mean, h)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
@@ -1655,7 +1683,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     if i + 1 < n:
                         cbow_negs = ahead
                 if m.lockf == NULL:
-                    _add_to_context(m.w_in, D, context, n_ctx, neu1e)
+                    _add_to_context(m.w_in, m.w_hot_in, m.n_hot_in, D, context, n_ctx, neu1e)
                 else:
                     for k in range(n_ctx):
                         _input_update(m, context[k], neu1e)
@@ -1664,8 +1692,19 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     return loss
 
 
+cdef _check_hot_rows(object hot, str name, Py_ssize_t V, Py_ssize_t D, list taken):
+    """``train_batch``'s hot_out or hot_in: a writable float32 (K, D) array, K <= V, sharing no
+    memory with any array of ``taken`` ((array, name) pairs)."""
+    _writable_float32(hot, name)
+    if hot.shape[1] != D or hot.shape[0] > V:
+        raise ValueError(f"{name} must have shape (K, {D}) with K <= {V}, got {hot.shape}")
+    for other, other_name in taken:
+        _separate(other, other_name, hot, name)
+
+
 def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, alpha_start,
-                alpha_end, hot_out=None, hot_pulled=None, merge_words=0):
+                alpha_end, hot_out=None, hot_pulled=None, merge_words=0, hot_in=None,
+                hot_in_pulled=None):
     """Train on the sentences ``tokens[offsets[s]:offsets[s+1]]`` -> ``(kept_words, loss)``.
 
     ``tokens``: int32 1-D word ids in [0, V). ``offsets``: int64 1-D, ``offsets[0] == 0``,
@@ -1682,39 +1721,53 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     ``hot_out``: None, or a float32 (K, D) C-contiguous writable array, K <= V, sharing no memory
     with the weights: rows [0, K) of the negative-sampling weights ``W_out`` are then read and
     written there instead of in ``W_out`` (a worker's private copy of the most frequent words' rows,
-    ``engine.HotRows``); the other rows as usual. Needs ``negative > 0``.
+    ``engine.HotRows``); the other rows as usual. Needs ``negative > 0``. ``hot_in``: the same for
+    rows [0, K_in) of ``W_in``, in any mode; it shares no memory with ``hot_out`` either.
 
-    ``merge_words`` > 0 (an int; needs ``hot_out`` and ``hot_pulled``, a float32 array like
-    ``hot_out`` holding the values it was pulled with from ``W_out[:K]``): before each sentence that
-    starts at or past the next multiple of ``merge_words`` tokens (``offsets[s]``), the private
-    rows are merged into ``W_out[:K]`` as ``merge_hot_rows`` does, and ``hot_out`` and
-    ``hot_pulled`` both take the merged values; the caller merges after the last sentence.
+    ``merge_words`` > 0 (an int; needs ``hot_out`` or ``hot_in``, each with its pulled array,
+    ``hot_pulled`` or ``hot_in_pulled``: float32, its shape, the values it was pulled with from
+    ``W_out[:K]`` or ``W_in[:K_in]``): before each sentence that starts at or past the next multiple
+    of ``merge_words`` tokens (``offsets[s]``), the private rows are merged into the shared ones as
+    ``merge_hot_rows`` does, and the private rows and their pulled arrays take the merged values;
+    the caller merges after the last sentence.
     """
     cdef _Model local = config.m
     merge_words = _integer(merge_words, "merge_words", 0, 2**62)
-    if hot_out is not None:
-        if not config.negative:
-            raise ValueError("hot_out needs negative sampling (negative > 0)")
-        _writable_float32(hot_out, "hot_out")
-        if hot_out.shape[1] != config.m.D or hot_out.shape[0] > config.m.V:
-            raise ValueError(f"hot_out must have shape (K, {config.m.D}) with K <= {config.m.V}, "
-                             f"got {hot_out.shape}")
-        for weights, name in ((config.W_in, "W_in"), (config.W_out, "W_out"), (config.W_hs, "W_hs")):
-            _separate(weights, name, hot_out, "hot_out")
-        local.w_hot = <float*>_ptr(hot_out) if hot_out.shape[0] else NULL
-        local.n_hot = hot_out.shape[0]
+    if hot_out is not None and not config.negative:
+        raise ValueError("hot_out needs negative sampling (negative > 0)")
+    taken = [(config.W_in, "W_in"), (config.W_out, "W_out"), (config.W_hs, "W_hs")]
+    for hot, name in ((hot_out, "hot_out"), (hot_in, "hot_in")):
+        if hot is not None:
+            _check_hot_rows(hot, name, config.m.V, config.m.D, taken)
+            taken.append((hot, name))
     if merge_words:
-        if hot_out is None or hot_pulled is None:
-            raise ValueError("merge_words > 0 needs hot_out and hot_pulled")
-        _writable_float32(hot_pulled, "hot_pulled")
-        if hot_pulled.shape != hot_out.shape:
-            raise ValueError(f"hot_pulled must have the shape of hot_out {hot_out.shape}, "
-                             f"got {hot_pulled.shape}")
-        for weights, name in ((config.W_in, "W_in"), (config.W_out, "W_out"), (config.W_hs, "W_hs"),
-                              (hot_out, "hot_out")):
-            _separate(weights, name, hot_pulled, "hot_pulled")
-        local.w_pulled = <float*>_ptr(hot_pulled)
-        local.merge_words = merge_words if hot_out.shape[0] else 0
+        if hot_out is None and hot_in is None:
+            raise ValueError("merge_words > 0 needs hot_out and hot_pulled, or hot_in and hot_in_pulled")
+        for hot, name, pulled, pulled_name in ((hot_out, "hot_out", hot_pulled, "hot_pulled"),
+                                               (hot_in, "hot_in", hot_in_pulled, "hot_in_pulled")):
+            if hot is None:
+                continue
+            if pulled is None:
+                raise ValueError(f"merge_words > 0 needs {name} and {pulled_name}")
+            _writable_float32(pulled, pulled_name)
+            if pulled.shape != hot.shape:
+                raise ValueError(f"{pulled_name} must have the shape of {name} {hot.shape}, "
+                                 f"got {pulled.shape}")
+            for other, other_name in taken:
+                _separate(other, other_name, pulled, pulled_name)
+            taken.append((pulled, pulled_name))
+    if hot_out is not None and hot_out.shape[0]:
+        local.w_hot = <float*>_ptr(hot_out)
+        local.n_hot = hot_out.shape[0]
+        if merge_words:
+            local.w_pulled = <float*>_ptr(hot_pulled)
+    if hot_in is not None and hot_in.shape[0]:
+        local.w_hot_in = <float*>_ptr(hot_in)
+        local.n_hot_in = hot_in.shape[0]
+        if merge_words:
+            local.w_in_pulled = <float*>_ptr(hot_in_pulled)
+    if local.n_hot or local.n_hot_in:
+        local.merge_words = merge_words
     tok = _private_copy(tokens, "tokens", np.int32, 1)
     off = _private_copy(offsets, "offsets", np.int64, 1)
     cdef double a0 = _finite(alpha_start, "alpha_start")
@@ -1758,7 +1811,7 @@ def train_batch(TrainConfig config not None, Rng rng not None, tokens, offsets, 
     cdef float* vecs = <float*>malloc((2 * D + n_targets * D + (n_context + 1) * n_targets + 1)
                                       * sizeof(float))
     cdef int32_t* targets = <int32_t*>malloc(n_targets * sizeof(int32_t))
-    cdef float** pf_rows = <float**>malloc(n_targets * sizeof(float*))
+    cdef float** pf_rows = <float**>malloc((n_targets + 1) * sizeof(float*))   # _train_sentences
     cdef int64_t kept = 0
     cdef double loss = 0.0
     cdef uint64_t state
@@ -1845,7 +1898,7 @@ cdef void _score_sentences(const _Model* m, const int32_t* tokens, const int64_t
                         n_ctx += 1
                 if n_ctx == 0:
                     continue
-                _cbow_input(m.w_in, D, context, n_ctx, m.cbow_mean, h)
+                _cbow_input(m.w_in, NULL, 0, D, context, n_ctx, m.cbow_mean, h)
                 for k in range(length):
                     f = _dot(h, m.w_hs + <Py_ssize_t>points[k] * D, D)
                     total += _exact_log_sigmoid(-f if codes[k] else f)

@@ -21,9 +21,10 @@ Contract of ``run_epoch(config, seeds, batches, alpha_at, workers, ...)``:
 * ``alpha_at(raw_words_done)``: the learning rate after that many raw words of this epoch
   (``alpha_schedule``); each batch runs from ``alpha_at`` before it to ``alpha_at`` after it;
 * with several workers (exact skip-gram, CBOW), each worker trains the output rows of the
-  ``hot_output_rows()`` most frequent words in a private copy (``HotRows``) and merges them into
-  the shared rows after every batch, or, for CBOW, every ``hot_merge_words()`` words of a batch
-  as well, inside the kernel (one worker: no copy, the bits of a plain call);
+  ``hot_output_rows()`` most frequent words (CBOW: also the input rows of the
+  ``hot_input_rows()`` most frequent) in a private copy (``HotRows``) and merges them into the
+  shared rows after every batch, or, for CBOW, every ``hot_merge_words()`` words of a batch as
+  well, inside the kernel (one worker: no copy, the bits of a plain call);
 * ``probe``: None or a ``DivergenceProbe``; ``on_batch``: None or ``(begin, end)`` functions a
   worker calls around every kernel call (the callbacks' batch hooks); ``merge_batches``: see
   ``merge_limit``.
@@ -52,7 +53,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["TrainingDivergedError", "run_epoch", "alpha_schedule", "merge_limit", "EpochStats",
            "DivergenceProbe", "WeightSnapshot", "all_finite", "DIVERGENCE_SNAPSHOT_MAX_BYTES",
            "DIVERGENCE_PROBE_ROWS", "MERGE_BATCHES", "MERGE_WORDS", "HOT_OUTPUT_ROWS", "HOT_OUTPUT_BYTES",
-           "HOT_CBOW_ROWS", "HOT_CBOW_MERGE_WORDS", "HotRows", "hot_output_rows", "hot_merge_words"]
+           "HOT_CBOW_ROWS", "HOT_CBOW_MERGE_WORDS", "HOT_CBOW_INPUT_ROWS", "HotRows", "hot_output_rows",
+           "hot_input_rows", "hot_merge_words"]
 
 #: Divergence recovery: when the trained weights (input + output matrices) take at most this many
 #: bytes, Word2Vec.train writes them to a temporary file (WeightSnapshot) at the start of every
@@ -96,6 +98,14 @@ HOT_OUTPUT_BYTES = 5 << 20
 #: ``FASTW2V_HOT_MERGE_WORDS`` overrides it (see hot_merge_words).
 HOT_CBOW_ROWS = 256
 HOT_CBOW_MERGE_WORDS = 1000
+#: CBOW workers also keep the input (context) rows of the HOT_CBOW_INPUT_ROWS most frequent words
+#: private, merged with the output rows: CBOW writes about six context rows per word, and those of
+#: frequent words were the lines two threads still fought over (1.10-1.18x with 2 workers at dim
+#: 300 once the row prefetches stopped stalling the core; 512 or more rows, 1.8 MiB and up with their
+#: pulled copies and the output rows, no longer fit beside them in L2 and gain nothing;
+#: benchmarks/results/2026-12-08-2core/). Skip-gram keeps shared input rows (no gain, 2026-12-08).
+#: ``FASTW2V_HOT_INPUT_ROWS`` overrides it (see hot_input_rows).
+HOT_CBOW_INPUT_ROWS = 256
 #: Seconds a worker waits on an empty queue before re-checking the stop flag, so that workers end
 #: even if the sentinels that normally stop them were never queued (a second Ctrl-C in cleanup).
 _WORKER_POLL_SECONDS = 0.05
@@ -195,6 +205,18 @@ def hot_output_rows(config, workers):
     return min(wanted, config.vocab_size)
 
 
+def hot_input_rows(config, workers):
+    """How many input rows each worker keeps private (at most the vocabulary; 0 with one worker):
+    ``FASTW2V_HOT_INPUT_ROWS`` when it is set, in any mode; else HOT_CBOW_INPUT_ROWS for CBOW, at
+    most HOT_OUTPUT_BYTES of float32 rows, and 0 for skip-gram."""
+    if workers <= 1:
+        return 0
+    wanted = _env_count("FASTW2V_HOT_INPUT_ROWS", "rows")
+    if wanted is None:
+        wanted = 0 if config.sg else min(HOT_CBOW_INPUT_ROWS, HOT_OUTPUT_BYTES // (4 * config.vector_size))
+    return min(wanted, config.vocab_size)
+
+
 def hot_merge_words(config):
     """After how many words of a batch a worker merges its private rows (0: after the whole batch):
     ``FASTW2V_HOT_MERGE_WORDS`` when it is set; else HOT_CBOW_MERGE_WORDS for CBOW, 0 for
@@ -207,23 +229,39 @@ def hot_merge_words(config):
 
 class HotRows:
     """One worker's private copy of output rows [0, n) of ``config.W_out`` (``train_batch``'s
-    ``hot_out``). ``pull()`` copies the shared rows in before a batch; ``push()`` merges the batch's
-    rows back (``merge_hot_rows``): an element no other worker changed meanwhile takes this
-    worker's value, one that another worker changed gets this worker's change added, so both
-    workers' updates stay (as in Hogwild, a concurrent write to the same element may be lost)."""
+    ``hot_out``) and of input rows [0, n_in) of ``config.W_in`` (``hot_in``). ``pull()`` copies
+    the shared rows in before a batch; ``push()`` merges the batch's rows back
+    (``merge_hot_rows``): an element no other worker changed meanwhile takes this worker's value,
+    one that another worker changed gets this worker's change added, so both workers' updates stay
+    (as in Hogwild, a concurrent write to the same element may be lost)."""
 
-    def __init__(self, config, n, merge_words=0):
+    def __init__(self, config, n, merge_words=0, n_in=0):
         self.shared = config.W_out[:n]
         self.rows = np.empty_like(self.shared)
         self.pulled = np.empty_like(self.shared)
+        self.shared_in = config.W_in[:n_in]
+        self.rows_in = np.empty_like(self.shared_in)
+        self.pulled_in = np.empty_like(self.shared_in)
         self.merge_words = merge_words   # train_batch's merge_words (0: merged once per batch)
 
     def pull(self):
-        np.copyto(self.rows, self.shared)
-        np.copyto(self.pulled, self.rows)
+        for shared, rows, pulled in self._copies():
+            np.copyto(rows, shared)
+            np.copyto(pulled, rows)
 
     def push(self):
-        kernels.core.merge_hot_rows(self.shared, self.rows, self.pulled)
+        for shared, rows, pulled in self._copies():
+            kernels.core.merge_hot_rows(shared, rows, pulled)
+
+    def kernel_args(self):
+        """``train_batch``'s hot_out, hot_pulled, merge_words, hot_in, hot_in_pulled (None for a
+        matrix with no private rows)."""
+        out = (self.rows, self.pulled) if len(self.rows) else (None, None)
+        inp = (self.rows_in, self.pulled_in) if len(self.rows_in) else (None, None)
+        return out + (self.merge_words,) + inp
+
+    def _copies(self):
+        return ((self.shared, self.rows, self.pulled), (self.shared_in, self.rows_in, self.pulled_in))
 
 
 def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_progress, report_delay,
@@ -261,9 +299,10 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
     # nothing the calling thread does to wait on them can be undone by a KeyboardInterrupt.
     entered = [False] * workers
     left = [False] * workers
-    n_hot = hot_output_rows(config, workers)
-    merge_words = hot_merge_words(config) if n_hot else 0
-    hots = [HotRows(config, n_hot, merge_words) if n_hot else None for _ in range(workers)]  # before any thread
+    n_hot, n_hot_in = hot_output_rows(config, workers), hot_input_rows(config, workers)
+    merge_words = hot_merge_words(config) if n_hot or n_hot_in else 0
+    hots = [HotRows(config, n_hot, merge_words, n_hot_in) if n_hot or n_hot_in else None
+            for _ in range(workers)]  # before any thread
 
     def work(t):
         entered[t] = True
@@ -302,7 +341,7 @@ def run_epoch(config, seeds, batches, alpha_at, workers, queue_factor, show_prog
                     hot.pull()
                     try:
                         kept, loss = kernels.core.train_batch(config, rng, tokens, offsets, a0, a1,
-                                                              hot.rows, hot.pulled, hot.merge_words)
+                                                              *hot.kernel_args())
                     finally:
                         hot.push()
                 if on_batch is not None:

@@ -339,7 +339,7 @@ class TrainConfig:
 
 
 def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=None, hot_pulled=None,
-                merge_words=0):
+                merge_words=0, hot_in=None, hot_in_pulled=None):
     """Train on sentences ``tokens[offsets[s]:offsets[s+1]]``; weights updated in place.
 
     Works with this module's ``TrainConfig``/``Rng`` or ``_core``'s (it reads attributes only).
@@ -350,20 +350,27 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
     ``negative`` negatives once per centre word with a non-empty window (right after its window draw),
     runs HS per context position, then one ``_shared_negatives_block`` for the whole window.
     ``hot_out``: None, or a (K, D) float32 array holding rows [0, K) of ``W_out`` for this call: they
-    are read and written there, the other rows in ``W_out``. ``merge_words`` > 0 (with ``hot_out`` and
-    ``hot_pulled``, the values ``hot_out`` was pulled with): before each sentence starting at or past
-    the next multiple of ``merge_words`` tokens, the private rows are merged into ``W_out[:K]``
-    (``merge_hot_rows``) and pulled back into ``hot_out`` and ``hot_pulled``. Returns
+    are read and written there, the other rows in ``W_out``; ``hot_in`` likewise for rows [0, K_in) of
+    ``W_in``. ``merge_words`` > 0 (with ``hot_pulled`` / ``hot_in_pulled``, the values ``hot_out`` /
+    ``hot_in`` were pulled with): before each sentence starting at or past the next multiple of
+    ``merge_words`` tokens, the private rows are merged into ``W_out[:K]`` and ``W_in[:K_in]``
+    (``merge_hot_rows``) and pulled back into the private rows and their pulled arrays. Returns
     ``(kept_words, loss)``.
     """
     cfg = config
-    W_out = cfg.W_out
-    K = 0
-    if hot_out is not None and len(hot_out):
-        K = len(hot_out)
-        W_out = cfg.W_out.copy()
-        W_out[:K] = hot_out
-    next_merge = merge_words if K else 0
+
+    def with_private(shared, hot):
+        """The weights this call trains: ``shared`` itself, or a copy holding ``hot`` in its first rows."""
+        if hot is None or not len(hot):
+            return shared, 0
+        trained = shared.copy()
+        trained[:len(hot)] = hot
+        return trained, len(hot)
+
+    W_out, K = with_private(cfg.W_out, hot_out)
+    W_in, K_in = with_private(cfg.W_in, hot_in)
+    private = [(cfg.W_out, W_out, K, hot_out, hot_pulled), (cfg.W_in, W_in, K_in, hot_in, hot_in_pulled)]
+    next_merge = merge_words if K or K_in else 0
     tokens = np.asarray(tokens)
     offsets = np.asarray(offsets)
     n_tokens = len(tokens)
@@ -374,9 +381,9 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
 
     def update_input(word, neu1e):
         if lockf is None:
-            cfg.W_in[word] += neu1e
+            W_in[word] += neu1e
         else:   # float32 row += f * neu1e, as _core's axpy
-            cfg.W_in[word] += lockf[word % len(lockf)] * neu1e
+            W_in[word] += lockf[word % len(lockf)] * neu1e
 
     kept_words = 0
     loss = 0.0
@@ -391,9 +398,11 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
     for s in range(len(offsets) - 1):
         start, stop = int(offsets[s]), int(offsets[s + 1])
         if next_merge and start >= next_merge:
-            merge_hot_rows(cfg.W_out[:K], W_out[:K], hot_pulled)
-            W_out[:K] = cfg.W_out[:K]
-            hot_pulled[:] = cfg.W_out[:K]
+            for matrix, trained, k, _, pulled in private:
+                if k:
+                    merge_hot_rows(matrix[:k], trained[:k], pulled)
+                    trained[:k] = matrix[:k]
+                    pulled[:] = matrix[:k]
             next_merge = (start // merge_words + 1) * merge_words
         lr = float(alpha_start) + (float(alpha_end) - float(alpha_start)) * start / n_tokens \
             if n_tokens else float(alpha_start)
@@ -410,7 +419,7 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
             if cfg.sg:
                 negs = negatives_now() if (shared and cfg.negative and span) else None
                 for c in span:
-                    h = cfg.W_in[sen[c]]
+                    h = W_in[sen[c]]
                     neu1e = np.zeros(D, dtype=np.float32)
                     if cfg.hs:
                         codes, points = path(word)
@@ -419,11 +428,11 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
                         loss += _ns_targets(W_out, word, negatives_now(), h, lr, neu1e, exact)
                     update_input(sen[c], neu1e)
                 if negs is not None:
-                    loss += _shared_negatives_block(cfg.W_in, W_out, [sen[c] for c in span],
+                    loss += _shared_negatives_block(W_in, W_out, [sen[c] for c in span],
                                                     word, negs, lr, exact)
             elif span:
                 context = [sen[c] for c in span]
-                h = _cbow_input(cfg.W_in, context, cfg.cbow_mean)
+                h = _cbow_input(W_in, context, cfg.cbow_mean)
                 neu1e = np.zeros(D, dtype=np.float32)
                 if cfg.hs:
                     codes, points = path(word)
@@ -432,9 +441,10 @@ def train_batch(config, rng, tokens, offsets, alpha_start, alpha_end, hot_out=No
                     loss += _ns_targets(W_out, word, negatives_now(), h, lr, neu1e, exact)
                 for c in context:
                     update_input(c, neu1e)
-    if W_out is not cfg.W_out:
-        hot_out[:] = W_out[:len(hot_out)]
-        cfg.W_out[len(hot_out):] = W_out[len(hot_out):]
+    for matrix, trained, k, hot, _ in private:
+        if k:
+            hot[:] = trained[:k]
+            matrix[k:] = trained[k:]
     return kept_words, loss
 
 

@@ -1,5 +1,5 @@
-"""Private hot output rows (``train_batch(..., hot_out)``, ``engine.HotRows``): the kernel against its
-NumPy twin, the plain call, the argument checks, and the engine's merge of several workers' rows."""
+"""Private hot rows (``train_batch(..., hot_out, ..., hot_in)``, ``engine.HotRows``): the kernel against
+its NumPy twin, the plain call, the argument checks, and the engine's merge of several workers' rows."""
 import threading
 
 import numpy as np
@@ -65,6 +65,91 @@ def test_hot_out_with_no_rows_is_the_plain_call():
             == _core.train_batch(plain, _core.Rng(2), tokens, offsets, 0.05, 0.0))
     for a, b in zip(core_w, plain_w):
         assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("with_out", [False, True], ids=["in", "in-and-out"])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_train_batch_with_hot_in_matches_reference(case, with_out):
+    """Input rows [0, 7) are trained in hot_in and only there (with or without private output rows),
+    bit for bit as the reference does; written back, they give the bits of the plain call."""
+    counts, tokens, offsets = _corpus(seed=4)
+    core, ref, core_w, ref_w = _case(case)
+    plain, _, plain_w, _ = _case(case)
+    W_in_before = core_w[0].copy()
+    in_c, in_r = core_w[0][:7].copy(), ref_w[0][:7].copy()
+    out_c, out_r = (core_w[1][:5].copy(), ref_w[1][:5].copy()) if with_out else (None, None)
+    res_c = _core.train_batch(core, _core.Rng(21), tokens, offsets, 0.05, 0.01, out_c, hot_in=in_c)
+    res_r = reference.train_batch(ref, reference.Rng(21), tokens, offsets, 0.05, 0.01, out_r, hot_in=in_r)
+    assert res_c[0] == res_r[0] > 0
+    assert res_c[1] == pytest.approx(res_r[1], rel=1e-6)
+    assert_array_equal(in_c, in_r)
+    for a, b in zip(core_w, ref_w):
+        assert_array_equal(a, b)
+    assert_array_equal(core_w[0][:7], W_in_before[:7])              # the shared hot rows untouched
+    assert not np.array_equal(in_c, W_in_before[:7])                # trained in the copy instead
+    core_w[0][:7] = in_c
+    if with_out:
+        core_w[1][:5] = out_c
+    assert _core.train_batch(plain, _core.Rng(21), tokens, offsets, 0.05, 0.01) == res_c
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_merge_words_merges_hot_in_within_the_batch(case):
+    """Private input and output rows merged every 25 tokens: the kernel as the reference, bit for bit;
+    after the caller's final merges, one worker keeps the bits of the plain call."""
+    counts, tokens, offsets = _corpus(seed=8)
+    core, ref, core_w, ref_w = _case(case)
+    plain, _, plain_w, _ = _case(case)
+    before_in, before_out = core_w[0][:6].copy(), core_w[1][:9].copy()
+    arrays = [(before_out.copy(), before_out.copy(), before_in.copy(), before_in.copy()) for _ in range(2)]
+    (oc, opc, ic, ipc), (orr, opr, ir, ipr) = arrays
+    res_c = _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.01, oc, opc, 25, ic, ipc)
+    res_r = reference.train_batch(ref, reference.Rng(4), tokens, offsets, 0.05, 0.01, orr, opr, 25, ir, ipr)
+    assert res_c == res_r
+    for a, b in zip((oc, opc, ic, ipc) + tuple(core_w), (orr, opr, ir, ipr) + tuple(ref_w)):
+        assert_array_equal(a, b)
+    assert not np.array_equal(core_w[0][:6], before_in)          # merged during the batch...
+    assert_array_equal(core_w[0][:6], ipc)                       # ...last at the last merge
+    _core.merge_hot_rows(core_w[0][:6], ic, ipc)                  # the caller's final merges
+    _core.merge_hot_rows(core_w[1][:9], oc, opc)
+    assert _core.train_batch(plain, _core.Rng(4), tokens, offsets, 0.05, 0.01) == res_c
+    for a, b in zip(core_w, plain_w):
+        assert_array_equal(a, b)
+
+
+def test_hot_in_is_checked_before_training():
+    counts, tokens, offsets = _corpus(seed=7)
+    core, _, core_w, _ = _case(dict(sg=0, mode="ns"))
+    before = [w.copy() for w in core_w]
+    V, D = core_w[0].shape
+    hot_out = core_w[1][:4].copy()
+    hot_in = core_w[0][:4].copy()
+    bad = [
+        (TypeError, dict(hot_in=np.zeros((3, D))), "hot_in must have dtype float32"),
+        (ValueError, dict(hot_in=np.zeros((3, D + 1), dtype=np.float32)), r"hot_in must have shape \(K, 12\)"),
+        (ValueError, dict(hot_in=np.zeros((V + 1, D), dtype=np.float32)), f"K <= {V}"),
+        (ValueError, dict(hot_in=core_w[0][:4]), "hot_in must not share memory with W_in"),
+        (ValueError, dict(hot_in=core_w[1][2:5]), "hot_in must not share memory with W_out"),
+        (ValueError, dict(hot_out=hot_out, hot_in=hot_out[1:3]), "hot_in must not share memory with hot_out"),
+        (ValueError, dict(hot_in=hot_in, merge_words=10), "needs hot_in and hot_in_pulled"),
+        (ValueError, dict(hot_in=hot_in, hot_in_pulled=np.zeros((3, D), np.float32), merge_words=10),
+         "hot_in_pulled must have the shape of hot_in"),
+        (ValueError, dict(hot_in=hot_in, hot_in_pulled=hot_in[:], merge_words=10),
+         "hot_in_pulled must not share memory with hot_in"),
+        (ValueError, dict(hot_out=hot_out, hot_pulled=hot_out.copy(), hot_in=hot_in, hot_in_pulled=hot_out[:],
+                          merge_words=10), "hot_in_pulled must not share memory with hot_out"),
+        (ValueError, dict(hot_out=hot_out, hot_in=hot_in, hot_in_pulled=hot_in.copy(), merge_words=10),
+         "needs hot_out and hot_pulled"),
+    ]
+    for error, kwargs, message in bad:
+        with pytest.raises(error, match=message):
+            _core.train_batch(core, _core.Rng(1), tokens, offsets, 0.05, 0.0, **kwargs)
+    hs_only, _, hs_w, _ = _case(dict(sg=0, mode="hs"))                # input rows need no NS
+    _core.train_batch(hs_only, _core.Rng(1), tokens, offsets, 0.05, 0.0, hot_in=hs_w[0][:3].copy())
+    for a, b in zip(core_w, before):
+        assert_array_equal(a, b)                                     # nothing was trained
 
 
 def test_hot_out_is_checked_before_training():
@@ -183,8 +268,9 @@ def test_merge_words_arguments_are_checked_before_training():
 # ----------------------------------------------------------------------------- engine
 
 class _Config:
-    def __init__(self, W_out, negative=5, sg=True, batch_mode="exact"):
+    def __init__(self, W_out, negative=5, sg=True, batch_mode="exact", W_in=None):
         self.W_out, self.negative, self.vocab_size = W_out, negative, W_out.shape[0]
+        self.W_in = np.zeros_like(W_out) if W_in is None else W_in
         self.vector_size = W_out.shape[1]
         self.sg, self.batch_mode = sg, batch_mode
 
@@ -217,6 +303,28 @@ def test_hot_output_rows_rule(monkeypatch):
     cbow_big = np.zeros((engine.HOT_CBOW_ROWS + 5, 1), dtype=np.float32)
     assert engine.hot_output_rows(_Config(cbow_big, sg=False), 2) == engine.HOT_CBOW_ROWS
     assert engine.hot_output_rows(_Config(cbow_big, sg=False, negative=0), 2) == 0
+
+
+def test_hot_input_rows_rule(monkeypatch):
+    """CBOW keeps HOT_CBOW_INPUT_ROWS input rows private (byte cap as for output rows), skip-gram
+    none; the variable overrides any mode, HS-only included, and is checked."""
+    W = np.zeros((500, 4), dtype=np.float32)
+    monkeypatch.delenv("FASTW2V_HOT_INPUT_ROWS", raising=False)
+    assert engine.hot_input_rows(_Config(W, sg=False), 1) == 0                 # one worker
+    assert engine.hot_input_rows(_Config(W, sg=False), 2) == engine.HOT_CBOW_INPUT_ROWS
+    assert engine.hot_input_rows(_Config(W, sg=False, negative=0), 2) == engine.HOT_CBOW_INPUT_ROWS
+    assert engine.hot_input_rows(_Config(W[:30], sg=False), 2) == 30           # at most the vocabulary
+    assert engine.hot_input_rows(_Config(W), 2) == 0                           # skip-gram
+    assert engine.hot_input_rows(_Config(W, batch_mode="shared_negatives"), 2) == 0
+    wide = np.lib.stride_tricks.as_strided(np.zeros(1, dtype=np.float32), (10**5, 8000), (0, 0))
+    assert engine.hot_input_rows(_Config(wide, sg=False), 2) == engine.HOT_OUTPUT_BYTES // 32000
+    monkeypatch.setenv("FASTW2V_HOT_INPUT_ROWS", "9")
+    assert engine.hot_input_rows(_Config(W), 2) == engine.hot_input_rows(_Config(W, sg=False), 2) == 9
+    assert engine.hot_input_rows(_Config(W), 1) == 0
+    for text in ("-1", "all"):
+        monkeypatch.setenv("FASTW2V_HOT_INPUT_ROWS", text)
+        with pytest.raises(ValueError, match="FASTW2V_HOT_INPUT_ROWS"):
+            engine.hot_input_rows(_Config(W), 2)
 
 
 def test_hot_merge_words_rule(monkeypatch):
@@ -254,6 +362,32 @@ def test_hot_rows_push_adds_each_workers_change_to_the_shared_rows():
     assert_array_equal(W, expected)
 
 
+def test_hot_rows_push_merges_the_input_rows_too():
+    """HotRows with input rows: both matrices' private rows are pulled and merged, the rows past them
+    left alone; the kernel gets None for a matrix with no private rows."""
+    W_out = np.arange(40, dtype=np.float32).reshape(10, 4)
+    W_in = -np.arange(40, dtype=np.float32).reshape(10, 4)
+    hot = engine.HotRows(_Config(W_out, W_in=W_in), 2, 50, n_in=3)
+    hot.pull()
+    assert_array_equal(hot.rows_in, W_in[:3])
+    assert_array_equal(hot.pulled_in, W_in[:3])
+    hot.rows += 1.0
+    hot.rows_in -= 2.0
+    W_in[:3] += 0.25                 # another worker's merge
+    hot.push()
+    expected_in = -np.arange(40, dtype=np.float32).reshape(10, 4)
+    expected_in[:3] += 0.25 - 2.0
+    assert_array_equal(W_in, expected_in)
+    expected_out = np.arange(40, dtype=np.float32).reshape(10, 4)
+    expected_out[:2] += 1.0
+    assert_array_equal(W_out, expected_out)
+    out, pulled, merge_words, inp, in_pulled = hot.kernel_args()
+    assert out is hot.rows and pulled is hot.pulled and merge_words == 50
+    assert inp is hot.rows_in and in_pulled is hot.pulled_in
+    assert engine.HotRows(_Config(W_out, W_in=W_in), 0, 0, n_in=3).kernel_args()[:2] == (None, None)
+    assert engine.HotRows(_Config(W_out, W_in=W_in), 2).kernel_args()[3:] == (None, None)
+
+
 def test_several_workers_train_every_hot_row(monkeypatch, tmp_path):
     """corpus_file training with 2 workers and private hot rows: the hot rows move as much as the rest
     (none is left at its initial value or lost in a copy) and the vectors are finite."""
@@ -276,16 +410,20 @@ def test_several_workers_train_every_hot_row(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("sg", [0, 1])
 def test_the_engine_gives_each_mode_its_private_rows_and_merge_interval(monkeypatch, tmp_path, sg):
-    """By default CBOW keeps HOT_CBOW_ROWS private and has the kernel merge them every
-    HOT_CBOW_MERGE_WORDS words; skip-gram keeps HOT_OUTPUT_ROWS and merges once per batch."""
-    monkeypatch.delenv("FASTW2V_HOT_ROWS", raising=False)
-    monkeypatch.delenv("FASTW2V_HOT_MERGE_WORDS", raising=False)
+    """By default CBOW keeps HOT_CBOW_ROWS output and HOT_CBOW_INPUT_ROWS input rows private and has
+    the kernel merge them every HOT_CBOW_MERGE_WORDS words; skip-gram keeps HOT_OUTPUT_ROWS output
+    rows, no input rows, and merges once per batch."""
+    for name in ("FASTW2V_HOT_ROWS", "FASTW2V_HOT_INPUT_ROWS", "FASTW2V_HOT_MERGE_WORDS"):
+        monkeypatch.delenv(name, raising=False)
     calls = []
     train_batch = engine.kernels.core.train_batch
 
-    def recorded(config, rng, tokens, offsets, a0, a1, hot_out=None, hot_pulled=None, merge_words=0):
-        calls.append((None if hot_out is None else len(hot_out), merge_words))
-        return train_batch(config, rng, tokens, offsets, a0, a1, hot_out, hot_pulled, merge_words)
+    def recorded(config, rng, tokens, offsets, a0, a1, hot_out=None, hot_pulled=None, merge_words=0,
+                 hot_in=None, hot_in_pulled=None):
+        calls.append((None if hot_out is None else len(hot_out), merge_words,
+                      None if hot_in is None else len(hot_in)))
+        return train_batch(config, rng, tokens, offsets, a0, a1, hot_out, hot_pulled, merge_words,
+                           hot_in, hot_in_pulled)
 
     monkeypatch.setattr(engine.kernels.core, "train_batch", recorded)
     rng = np.random.default_rng(2)
@@ -299,8 +437,8 @@ def test_the_engine_gives_each_mode_its_private_rows_and_merge_interval(monkeypa
                 total_words=model.corpus_total_words, epochs=1)
     assert np.all(np.isfinite(model.wv.vectors))
     assert calls
-    expected = (min(engine.HOT_OUTPUT_ROWS, len(model.wv)), 0) if sg else \
-        (engine.HOT_CBOW_ROWS, engine.HOT_CBOW_MERGE_WORDS)
+    expected = (min(engine.HOT_OUTPUT_ROWS, len(model.wv)), 0, None) if sg else \
+        (engine.HOT_CBOW_ROWS, engine.HOT_CBOW_MERGE_WORDS, engine.HOT_CBOW_INPUT_ROWS)
     assert set(calls) == {expected}
 
 
@@ -375,7 +513,7 @@ def test_one_worker_push_leaves_the_bits_of_the_plain_call():
 def test_private_rows_are_allocated_before_any_worker_starts(monkeypatch, tmp_path):
     """A failure to allocate a worker's private rows is raised by train() itself, before a thread
     starts (a worker dying on it would leave the reader waiting for credits forever)."""
-    def no_memory(config, n, merge_words=0):
+    def no_memory(config, n, merge_words=0, n_in=0):
         raise MemoryError(f"no room for {n} private rows")
 
     monkeypatch.setattr(engine, "HotRows", no_memory)
