@@ -100,7 +100,7 @@ HOT_CBOW_ROWS = 256
 HOT_CBOW_MERGE_WORDS = 1000
 #: CBOW workers also keep the input (context) rows of the HOT_CBOW_INPUT_ROWS most frequent words
 #: private, merged with the output rows: CBOW writes about six context rows per word, and those of
-#: frequent words were the lines two threads still fought over (1.10-1.18x with 2 workers at dim
+#: frequent words were the lines two threads still fought over (1.08-1.18x with 2 workers at dim
 #: 300 once the row prefetches stopped stalling the core; 512 or more rows, 1.8 MiB and up with their
 #: pulled copies and the output rows, no longer fit beside them in L2 and gain nothing;
 #: benchmarks/results/2026-12-08-2core/). Skip-gram keeps shared input rows (no gain, 2026-12-08).
