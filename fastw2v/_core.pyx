@@ -827,9 +827,10 @@ cdef extern from *:
     #define fw_store fw_store8
     #endif
     #if defined(FW_VL)
-    /* acc += g[0] * rows[0] + ... + g[nt-1] * rows[nt-1], added in row order */
-    static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
-                                  Py_ssize_t n) {
+    /* acc += g[0] * rows[0] + ... + g[nt-1] * rows[nt-1], added in row order; meanwhile the rows
+       pf[0..npf) are prefetched a line at a time (fw_prefetch_step) */
+    static inline void fw_combine_pf(float *restrict acc, const float *g, float *const *rows, int nt,
+                                     Py_ssize_t n, float *const *pf, int npf) {
         Py_ssize_t j = 0;
         for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {   /* two independent chains per row */
             fw_vf a0 = fw_load(acc + j), a1 = fw_load(acc + j + FW_VL);
@@ -839,7 +840,10 @@ cdef extern from *:
             }
             fw_store(acc + j, a0);
             fw_store(acc + j + FW_VL, a1);
+            for (Py_ssize_t k = j; k < j + 2 * FW_VL; k += 16) fw_prefetch_step(pf, npf, k);
         }
+        fw_prefetch_step(pf, npf, j);
+        fw_prefetch_step(pf, npf, n - 1);
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf a = fw_load(acc + j);
             for (int t = 0; t < nt; t++) a += g[t] * fw_load(rows[t] + j);
@@ -859,6 +863,10 @@ cdef extern from *:
             for (int t = 0; t < nt; t++) a += g[t] * rows[t][j];
             acc[j] = a;
         }
+    }
+    static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
+                                  Py_ssize_t n) {
+        fw_combine_pf(acc, g, rows, nt, n, NULL, 0);
     }
     /* rows[t] += v for t in order (a repeated row gets v once per occurrence) */
     static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
@@ -883,6 +891,11 @@ cdef extern from *:
                                   Py_ssize_t n) {
         for (int t = 0; t < nt; t++) fw_axpy(acc, g[t], rows[t], n);
     }
+    static inline void fw_combine_pf(float *restrict acc, const float *g, float *const *rows, int nt,
+                                     Py_ssize_t n, float *const *pf, int npf) {
+        for (int t = 0; t < npf; t++) fw_prefetch_row(pf[t], n);
+        fw_combine(acc, g, rows, nt, n);
+    }
     static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
                                       Py_ssize_t n) {
         for (int t = 0; t < nt; t++) fw_add(rows[t], v, n);
@@ -906,6 +919,8 @@ cdef extern from *:
     void _pair_update "fw_pair_update"(float* neu1e, float* row, const float* h, float g,
                                         Py_ssize_t n) noexcept nogil
     void _combine "fw_combine"(float* acc, const float* g, float** rows, int nt, Py_ssize_t n) noexcept nogil
+    void _combine_pf "fw_combine_pf"(float* acc, const float* g, float** rows, int nt, Py_ssize_t n,
+                                     float** pf, int npf) noexcept nogil
     void _sum_rows "fw_sum_rows"(float* acc, float** rows, int nt, Py_ssize_t n) noexcept nogil
     void _add_to_rows "fw_add_to_rows"(float** rows, int nt, const float* v, Py_ssize_t n) noexcept nogil
     void _merge_rows "fw_merge_rows"(float* shared, float* rows, float* pulled, Py_ssize_t n,
@@ -1034,12 +1049,14 @@ cdef double _shared_negatives_block(float* w_in, float* w_hot_in, Py_ssize_t n_h
                                     float* w_hot, Py_ssize_t n_hot, Py_ssize_t D,
                                     const int32_t* contexts, Py_ssize_t n_ctx, int32_t word,
                                     const int32_t* negatives, Py_ssize_t n_neg, double lr, bint exact,
-                                    int32_t* targets, float* G, float* dT) noexcept nogil:
+                                    int32_t* targets, float* G, float* dT, float** pf,
+                                    int npf) noexcept nogil:
     """One HogBatch step for a skip-gram centre word (``reference._shared_negatives_block``): all
     scores from the weights before the step, then dT from the old context rows, the context rows from
     the old target rows, and last the target rows. Scratch: targets[n_neg+1], G[n_ctx*(n_neg+1)],
     dT[(n_neg+1)*D]. The target rows stay in L1 for the whole window, which is where the speed is;
-    each pass takes up to FW_GROUP rows at a time (one load and store of the accumulated row)."""
+    each pass takes up to FW_GROUP rows at a time (one load and store of the accumulated row).
+    ``pf[0, npf)``: rows to prefetch meanwhile (the next centre word's), during dT's first part."""
     cdef Py_ssize_t n_t = 1, j, t, b, nb
     cdef float f[8]
     cdef float g[8]
@@ -1078,7 +1095,10 @@ cdef double _shared_negatives_block(float* w_in, float* w_hot_in, Py_ssize_t n_h
             for j in range(nb):
                 rows[j] = _in_row(w_in, w_hot_in, n_hot_in, contexts[b + j], D)
                 g[j] = G[(b + j) * n_t + t]
-            _combine(dT + t * D, g, rows, <int>nb, D)
+            if t == 0 and b == 0:
+                _combine_pf(dT, g, rows, <int>nb, D, pf, npf)
+            else:
+                _combine(dT + t * D, g, rows, <int>nb, D)
             b += nb
     for j in range(n_ctx):
         x = _in_row(w_in, w_hot_in, n_hot_in, contexts[j], D)
@@ -1543,9 +1563,10 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                              float** pf_rows, int64_t* kept_words) noexcept nogil:
     """The batch loop (docs/architecture.md, "Batch kernel"); returns the summed loss."""
     cdef uint64_t state = rng[0]
-    cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
+    cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q, next_pairs
     cdef int32_t* pair_negs
-    cdef int32_t* cbow_negs        # this CBOW word's negatives: negs[:negative] or the next block
+    cdef int32_t* own_negs         # this word's negatives, drawn by the word before (CBOW and
+                                   # shared_negatives skip-gram): negs[:negative] or the next block
     cdef int32_t* ahead = negs
     cdef Py_ssize_t next_span = 0
     cdef uint64_t window = <uint64_t>m.window
@@ -1564,9 +1585,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
     # The output rows of the next skip-gram pair, or of the next CBOW word (its negatives, then its
     # own row), are prefetched by this one's negative-sampling update, a line at a time
     # (fw_prefetch_step): pf_rows[0, npf), negative + 2 of them at most. With them goes the input
-    # row of sen[i + 1 + window] (CBOW: every word; skip-gram: in the first pair of each centre):
-    # the row that enters the window next, once per position, before any window reads it.
+    # row of sen[i + 1 + window] (CBOW and shared_negatives: every word; exact skip-gram: in the
+    # first pair of each centre): the row that enters the window next, once per position, before
+    # any window reads it.
     cdef int npf = 0
+    cdef int n_ahead = 0              # shared_negatives: pf_rows of the next centre word (0: none drawn)
     for s in range(n_sentences):
         if m.merge_words and offsets[s] >= next_merge:
             _merge_rows(m.w_out, m.w_hot, m.w_pulled, m.n_hot * D, 1)
@@ -1584,12 +1607,12 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 sen[n] = w
                 n += 1
         kept += n
-        cbow_negs = negs
+        own_negs = negs
         for i in range(n):
-            if m.sg or i == 0:
+            if (m.sg and not shared) or i == 0:
                 span = <Py_ssize_t>(window - _rng_below(&state, window)) if m.shrink_windows \
                     else <Py_ssize_t>window
-            else:   # CBOW: drawn by the word before, right after its negatives (see below)
+            else:   # CBOW, shared_negatives: drawn by the word before, right after its negatives
                 span = next_span
             lo = i - span if i > span else 0
             hi = i + span if span < n - 1 - i else n - 1
@@ -1604,13 +1627,33 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 # nothing), so the stream is unchanged, and the rows of pair q+1 can be fetched
                 # from memory while pair q trains.
                 n_pairs = hi - lo
-                n_drawn = 0
-                if m.negative and n_pairs > 0:
+                if m.negative and n_pairs > 0 and (not shared or i == 0):
                     n_drawn = m.negative if shared else n_pairs * m.negative
                     for k in range(n_drawn):
-                        negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        own_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
                     for k in range(m.negative):
-                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, negs[k], D), D)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, own_negs[k], D), D)
+                if shared:
+                    # As in CBOW, the next centre word's draws (its window, then its negatives if its
+                    # window is not empty) come next in the stream: drawn now, their rows are
+                    # prefetched while this word's block trains.
+                    n_ahead = 0
+                    if i + 1 < n:
+                        next_span = <Py_ssize_t>(window - _rng_below(&state, window)) \
+                            if m.shrink_windows else <Py_ssize_t>window
+                        next_pairs = (i + 1 + next_span if next_span < n - 2 - i else n - 1) \
+                            - (i + 1 - next_span if i + 1 > next_span else 0)
+                        if m.negative and next_pairs > 0:
+                            ahead = negs + m.negative if own_negs == negs else negs
+                            for k in range(m.negative):
+                                ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                                pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
+                            pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D)
+                            n_ahead = m.negative + 1
+                            if i + 1 + <Py_ssize_t>window < n:
+                                pf_rows[n_ahead] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in,
+                                                           sen[i + 1 + window], D)
+                                n_ahead += 1
                 q = 0
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1620,7 +1663,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     n_ctx += 1
                     if shared and not m.hs:
                         continue
-                    pair_negs = negs + q * m.negative
+                    pair_negs = own_negs + q * m.negative
                     q += 1
                     npf = 0
                     if not shared and q < n_pairs and m.negative:
@@ -1641,8 +1684,11 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     _input_update(m, sen[c], neu1e)
                 if shared and n_ctx > 0:
                     loss += _shared_negatives_block(m.w_in, m.w_hot_in, m.n_hot_in, m.w_out, m.w_hot,
-                                                    m.n_hot, D, context, n_ctx,
-                                                    word, negs, m.negative, lr, m.exact, targets, G, dT)
+                                                    m.n_hot, D, context, n_ctx, word, own_negs,
+                                                    m.negative, lr, m.exact, targets, G, dT, pf_rows,
+                                                    n_ahead)
+                if shared and n_ahead:
+                    own_negs = ahead
             else:
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1653,8 +1699,8 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     continue
                 if m.negative and i == 0:   # drawn before HS (which draws nothing)
                     for k in range(m.negative):
-                        cbow_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, cbow_negs[k], D), D)
+                        own_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, own_negs[k], D), D)
                 # The next word's draws (its window, then its negatives) come next in the stream and
                 # CBOW trains without drawing: draw them now, so that their output rows are fetched
                 # from memory while this word trains. The stream is unchanged.
@@ -1663,7 +1709,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     next_span = <Py_ssize_t>(window - _rng_below(&state, window)) \
                         if m.shrink_windows else <Py_ssize_t>window
                     if m.negative:
-                        ahead = negs + m.negative if cbow_negs == negs else negs
+                        ahead = negs + m.negative if own_negs == negs else negs
                         for k in range(m.negative):
                             ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
                             pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
@@ -1678,10 +1724,10 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     loss += _hs_block(h, m.w_hs, D, path_codes, path_points, path_len, lr, m.exact,
                                       neu1e)
                 if m.negative:
-                    loss += _ns_block(h, m.w_out, m.w_hot, m.n_hot, D, word, cbow_negs, m.negative,
+                    loss += _ns_block(h, m.w_out, m.w_hot, m.n_hot, D, word, own_negs, m.negative,
                                       lr, m.exact, neu1e, pf_rows, npf)
                     if i + 1 < n:
-                        cbow_negs = ahead
+                        own_negs = ahead
                 if m.lockf == NULL:
                     _add_to_context(m.w_in, m.w_hot_in, m.n_hot_in, D, context, n_ctx, neu1e)
                 else:
