@@ -842,7 +842,7 @@ cdef extern from *:
             fw_store(acc + j + FW_VL, a1);
             for (Py_ssize_t k = j; k < j + 2 * FW_VL; k += 16) fw_prefetch_step(pf, npf, k);
         }
-        fw_prefetch_step(pf, npf, j);
+        for (Py_ssize_t k = j; k < n; k += 16) fw_prefetch_step(pf, npf, k);
         fw_prefetch_step(pf, npf, n - 1);
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf a = fw_load(acc + j);
