@@ -1556,6 +1556,24 @@ cdef inline void _input_update(const _Model* m, int32_t word, const float* neu1e
         _axpy(row, m.lockf[word % m.lockf_len], neu1e, m.D)
 
 
+cdef inline int _draw_next_negatives(const _Model* m, uint64_t* state, int32_t* ahead,
+                                     const int32_t* sen, Py_ssize_t i, Py_ssize_t n,
+                                     float** pf_rows) noexcept nogil:
+    """Draw word sen[i + 1]'s ``negative`` negatives into ``ahead`` (the next draws of the stream)
+    and list the rows to prefetch for it in pf_rows: their output rows, its own, and the input row
+    of sen[i + 1 + window] when there is one. Returns how many rows it listed."""
+    cdef Py_ssize_t k
+    cdef int count = m.negative + 1
+    for k in range(m.negative):
+        ahead[k] = _alias_draw(state, m.alias_threshold, m.alias_index, <uint64_t>m.V)
+        pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], m.D)
+    pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], m.D)
+    if i + 1 + m.window < n:
+        pf_rows[count] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, sen[i + 1 + m.window], m.D)
+        count += 1
+    return count
+
+
 cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* tokens, Py_ssize_t n_tokens,
                              const int64_t* offsets, Py_ssize_t n_sentences, double alpha_start,
                              double alpha_end, int32_t* sen, int32_t* context, int32_t* negs,
@@ -1645,15 +1663,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                             - (i + 1 - next_span if i + 1 > next_span else 0)
                         if m.negative and next_pairs > 0:
                             ahead = negs + m.negative if own_negs == negs else negs
-                            for k in range(m.negative):
-                                ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                                pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
-                            pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D)
-                            n_ahead = m.negative + 1
-                            if i + 1 + <Py_ssize_t>window < n:
-                                pf_rows[n_ahead] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in,
-                                                           sen[i + 1 + window], D)
-                                n_ahead += 1
+                            n_ahead = _draw_next_negatives(m, &state, ahead, sen, i, n, pf_rows)
                 q = 0
                 n_ctx = 0
                 for c in range(lo, hi + 1):
@@ -1710,14 +1720,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                         if m.shrink_windows else <Py_ssize_t>window
                     if m.negative:
                         ahead = negs + m.negative if own_negs == negs else negs
-                        for k in range(m.negative):
-                            ahead[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
-                            pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], D)
-                        pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], D)
-                        npf = m.negative + 1
-                        if i + 1 + <Py_ssize_t>window < n:
-                            pf_rows[npf] = _in_row(m.w_in, m.w_hot_in, m.n_hot_in, sen[i + 1 + window], D)
-                            npf += 1
+                        npf = _draw_next_negatives(m, &state, ahead, sen, i, n, pf_rows)
                 _cbow_input(m.w_in, m.w_hot_in, m.n_hot_in, D, context, n_ctx, m.cbow_mean, h)
                 memset(neu1e, 0, D * sizeof(float))
                 if m.hs:
