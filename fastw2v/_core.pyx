@@ -64,10 +64,18 @@ cdef extern from *:
     static inline void fw_prefetch_step(float *const *pf, int npf, Py_ssize_t j) {
         for (int t = 0; t < npf; t++) __builtin_prefetch(pf[t] + j, 1, 3);
     }
+    /* After such a loop stopped at element j < n: the lines of [j, n) and the last one's. */
+    static inline void fw_prefetch_rest(float *const *pf, int npf, Py_ssize_t j, Py_ssize_t n) {
+        for (; j < n; j += 16) fw_prefetch_step(pf, npf, j);
+        fw_prefetch_step(pf, npf, n - 1);
+    }
     #else
     static inline void fw_prefetch_row(const float *row, Py_ssize_t n) { (void)row; (void)n; }
     static inline void fw_prefetch_step(float *const *pf, int npf, Py_ssize_t j) {
         (void)pf; (void)npf; (void)j;
+    }
+    static inline void fw_prefetch_rest(float *const *pf, int npf, Py_ssize_t j, Py_ssize_t n) {
+        (void)pf; (void)npf; (void)j; (void)n;
     }
     #endif
     """
@@ -682,7 +690,7 @@ cdef extern from *:
             fw_store(neu1e + j, e);
             if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
         }
-        fw_prefetch_step(pf, npf, n - 1);
+        fw_prefetch_rest(pf, npf, j, n);
     #if defined(FW_MASKED_TAIL)
         if (j < n) {
             Py_ssize_t m = n - j;
@@ -793,7 +801,7 @@ cdef extern from *:
             memcpy(neu1e + j, &e, sizeof e);
             if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
         }
-        fw_prefetch_step(pf, npf, n - 1);
+        fw_prefetch_rest(pf, npf, j, n);
         for (; j < n; j++) {
             float e = neu1e[j], x = h[j];
             for (int t = 0; t < nt; t++) {
@@ -842,8 +850,7 @@ cdef extern from *:
             fw_store(acc + j + FW_VL, a1);
             for (Py_ssize_t k = j; k < j + 2 * FW_VL; k += 16) fw_prefetch_step(pf, npf, k);
         }
-        for (Py_ssize_t k = j; k < n; k += 16) fw_prefetch_step(pf, npf, k);
-        fw_prefetch_step(pf, npf, n - 1);
+        fw_prefetch_rest(pf, npf, j, n);
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf a = fw_load(acc + j);
             for (int t = 0; t < nt; t++) a += g[t] * fw_load(rows[t] + j);
@@ -1581,7 +1588,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                              float** pf_rows, int64_t* kept_words) noexcept nogil:
     """The batch loop (docs/architecture.md, "Batch kernel"); returns the summed loss."""
     cdef uint64_t state = rng[0]
-    cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q, next_pairs
+    cdef Py_ssize_t D = m.D, s, p, i, c, lo, hi, n, n_ctx, k, n_pairs, n_drawn, q
     cdef int32_t* pair_negs
     cdef int32_t* own_negs         # this word's negatives, drawn by the word before (CBOW and
                                    # shared_negatives skip-gram): negs[:negative] or the next block
@@ -1652,18 +1659,15 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     for k in range(m.negative):
                         _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, own_negs[k], D), D)
                 if shared:
-                    # As in CBOW, the next centre word's draws (its window, then its negatives if its
-                    # window is not empty) come next in the stream: drawn now, their rows are
-                    # prefetched while this word's block trains.
+                    # As in CBOW, the next centre word's draws (its window, then its negatives: its
+                    # window is never empty, a span >= 1 reaches back to word i) come next in the
+                    # stream: drawn now, their rows are prefetched while this word's block trains.
                     n_ahead = 0
                     if i + 1 < n:
                         next_span = <Py_ssize_t>(window - _rng_below(&state, window)) \
                             if m.shrink_windows else <Py_ssize_t>window
-                        next_pairs = (i + 1 + next_span if next_span < n - 2 - i else n - 1) \
-                            - (i + 1 - next_span if i + 1 > next_span else 0)
-                        if m.negative and next_pairs > 0:
-                            ahead = negs + m.negative if own_negs == negs else negs
-                            n_ahead = _draw_next_negatives(m, &state, ahead, sen, i, n, pf_rows)
+                        ahead = negs + m.negative if own_negs == negs else negs
+                        n_ahead = _draw_next_negatives(m, &state, ahead, sen, i, n, pf_rows)
                 q = 0
                 n_ctx = 0
                 for c in range(lo, hi + 1):
