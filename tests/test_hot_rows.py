@@ -95,30 +95,6 @@ def test_train_batch_with_hot_in_matches_reference(case, with_out):
         assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_merge_words_merges_hot_in_within_the_batch(case):
-    """Private input and output rows merged every 25 tokens: the kernel as the reference, bit for bit;
-    after the caller's final merges, one worker keeps the bits of the plain call."""
-    counts, tokens, offsets = _corpus(seed=8)
-    core, ref, core_w, ref_w = _case(case)
-    plain, _, plain_w, _ = _case(case)
-    before_in, before_out = core_w[0][:6].copy(), core_w[1][:9].copy()
-    arrays = [(before_out.copy(), before_out.copy(), before_in.copy(), before_in.copy()) for _ in range(2)]
-    (oc, opc, ic, ipc), (orr, opr, ir, ipr) = arrays
-    res_c = _core.train_batch(core, _core.Rng(4), tokens, offsets, 0.05, 0.01, oc, opc, 25, ic, ipc)
-    res_r = reference.train_batch(ref, reference.Rng(4), tokens, offsets, 0.05, 0.01, orr, opr, 25, ir, ipr)
-    assert res_c == res_r
-    for a, b in zip((oc, opc, ic, ipc) + tuple(core_w), (orr, opr, ir, ipr) + tuple(ref_w)):
-        assert_array_equal(a, b)
-    assert not np.array_equal(core_w[0][:6], before_in)          # merged during the batch...
-    assert_array_equal(core_w[0][:6], ipc)                       # ...last at the last merge
-    _core.merge_hot_rows(core_w[0][:6], ic, ipc)                  # the caller's final merges
-    _core.merge_hot_rows(core_w[1][:9], oc, opc)
-    assert _core.train_batch(plain, _core.Rng(4), tokens, offsets, 0.05, 0.01) == res_c
-    for a, b in zip(core_w, plain_w):
-        assert_array_equal(a, b)
-
-
 def test_hot_in_is_checked_before_training():
     counts, tokens, offsets = _corpus(seed=7)
     core, _, core_w, _ = _case(dict(sg=0, mode="ns"))
@@ -181,41 +157,55 @@ def test_hot_out_is_checked_before_training():
         assert_array_equal(a, b)                                     # nothing was trained
 
 
-def _train_with_merges(case, seed, others=0.0):
+def _train_with_merges(case, seed, others=0.0, n_in=0):
     """Train one batch with merges every 25 tokens in the kernel and in the reference, from the same
-    private rows (``others`` > 0: the shared rows first moved by noise of that scale, as another
-    worker's merge would move them); assert the two equal bit for bit and return the kernel's
-    ``(result, weights, hot, pulled, before)``."""
+    private rows: output rows [0, 9), and input rows [0, n_in) when n_in > 0 (``others`` > 0: the
+    shared output rows first moved by noise of that scale, as another worker's merge would move
+    them); assert the two equal bit for bit and return the kernel's
+    ``(result, weights, hot, pulled, before, (hot_in, pulled_in, before_in) or None)``."""
     counts, tokens, offsets = _corpus(seed=8)
     core, ref, core_w, ref_w = _case(case)
     before = core_w[1][:9].copy()
     hot_c, hot_r, pulled_c, pulled_r = (before.copy() for _ in range(4))
+    before_in = core_w[0][:n_in].copy()
+    in_c, in_r, in_pulled_c, in_pulled_r = (before_in.copy() if n_in else None for _ in range(4))
     if others:
         moved = np.random.default_rng(3).normal(0, others, before.shape).astype(np.float32)
         core_w[1][:9] += moved
         ref_w[1][:9] += moved
-    out_c = _core.train_batch(core, _core.Rng(seed), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25)
-    out_r = reference.train_batch(ref, reference.Rng(seed), tokens, offsets, 0.05, 0.01, hot_r, pulled_r, 25)
+    out_c = _core.train_batch(core, _core.Rng(seed), tokens, offsets, 0.05, 0.01, hot_c, pulled_c, 25,
+                              in_c, in_pulled_c)
+    out_r = reference.train_batch(ref, reference.Rng(seed), tokens, offsets, 0.05, 0.01, hot_r, pulled_r,
+                                  25, in_r, in_pulled_r)
     assert out_c == out_r
     for a, b in zip(core_w, ref_w):
         assert_array_equal(a, b)
     assert_array_equal(hot_c, hot_r)
     assert_array_equal(pulled_c, pulled_r)
-    return out_c, core_w, hot_c, pulled_c, before
+    if n_in:
+        assert_array_equal(in_c, in_r)
+        assert_array_equal(in_pulled_c, in_pulled_r)
+    return out_c, core_w, hot_c, pulled_c, before, (in_c, in_pulled_c, before_in) if n_in else None
 
 
+@pytest.mark.parametrize("n_in", [0, 6], ids=["out", "out-and-in"])
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_merge_words_matches_reference_and_merges_within_the_batch(case):
-    """With merge_words the private rows go into W_out[:K] and come back before every sentence that
-    starts past the next multiple of merge_words tokens: bit for bit as the reference does it, and
-    one worker so keeps the bits of the plain call."""
-    out_c, core_w, hot_c, pulled_c, before = _train_with_merges(case, 4)
+def test_merge_words_matches_reference_and_merges_within_the_batch(case, n_in):
+    """With merge_words the private rows go into W_out[:K] (and W_in[:n_in]) and come back before
+    every sentence that starts past the next multiple of merge_words tokens: bit for bit as the
+    reference does it, and one worker so keeps the bits of the plain call."""
+    out_c, core_w, hot_c, pulled_c, before, inputs = _train_with_merges(case, 4, n_in=n_in)
     counts, tokens, offsets = _corpus(seed=8)
     plain, _, plain_w, _ = _case(case)
     assert not np.array_equal(core_w[1][:9], before)           # merged during the batch...
     assert_array_equal(core_w[1][:9], pulled_c)                # ...last at the last merge
     assert not np.array_equal(hot_c, pulled_c)                 # trained on after it
     _core.merge_hot_rows(core_w[1][:9], hot_c, pulled_c)        # the caller's final merge
+    if inputs is not None:
+        in_c, in_pulled_c, before_in = inputs
+        assert not np.array_equal(core_w[0][:n_in], before_in)   # the input rows likewise
+        assert_array_equal(core_w[0][:n_in], in_pulled_c)
+        _core.merge_hot_rows(core_w[0][:n_in], in_c, in_pulled_c)
     assert _core.train_batch(plain, _core.Rng(4), tokens, offsets, 0.05, 0.01) == out_c
     for a, b in zip(core_w, plain_w):
         assert_array_equal(a, b)
@@ -224,7 +214,7 @@ def test_merge_words_matches_reference_and_merges_within_the_batch(case):
 def test_merge_words_adds_this_workers_change_where_another_worker_moved_the_rows():
     """Shared rows moved since the pull (as another worker's merge would): the merges inside the
     batch add this worker's change there, in the kernel as in the reference."""
-    _, core_w, _, _, before = _train_with_merges(dict(sg=0, mode="ns"), 5, others=1e-2)
+    _, core_w, _, _, before, _ = _train_with_merges(dict(sg=0, mode="ns"), 5, others=1e-2)
     counts, tokens, offsets = _corpus(seed=8)
     # the other worker's move is kept: the shared rows are not this worker's rows alone
     alone, _, alone_w, _ = _case(dict(sg=0, mode="ns"))
