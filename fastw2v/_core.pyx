@@ -337,13 +337,20 @@ cdef void _vose(double* q, Py_ssize_t n, uint32_t* threshold, int32_t* alias,
             nl += 1
 
 
-cdef inline int32_t _alias_draw(uint64_t* state, const uint32_t* threshold, const int32_t* alias,
-                                uint64_t n) noexcept nogil:
+cdef object _alias_pairs(object threshold, object alias):
+    """The alias table as one uint64 per column, threshold | alias << 32: a draw reads one entry."""
+    return threshold.astype(np.uint64) | (alias.astype(np.uint32).astype(np.uint64) << np.uint64(32))
+
+
+cdef inline int32_t _alias_draw(uint64_t* state, const uint64_t* pairs, uint64_t n) noexcept nogil:
+    """One draw from the table of ``_alias_pairs``: column col = the high 32 bits of a draw times n,
+    kept when the low 32 bits are below its threshold, else its alias. Without a branch: which way
+    the test goes is random, so a branch would be mispredicted about once per draw."""
     cdef uint64_t r = _rng_next(state)
     cdef uint64_t col = ((r >> 32) * n) >> 32
-    if <uint32_t>r < threshold[col]:
-        return <int32_t>col
-    return alias[col]
+    cdef uint64_t e = pairs[col]
+    cdef uint32_t keep = -<uint32_t>(<uint32_t>r < <uint32_t>e)   # all ones: the column
+    return <int32_t>((<uint32_t>col & keep) | (<uint32_t>(e >> 32) & ~keep))
 
 
 cdef class AliasSampler:
@@ -358,8 +365,8 @@ cdef class AliasSampler:
     cdef readonly object threshold
     cdef readonly object alias
     cdef readonly Rng rng
-    cdef const uint32_t* _thr
-    cdef const int32_t* _ali
+    cdef object _pairs
+    cdef const uint64_t* _table
     cdef uint64_t _n
 
     def __init__(self, counts, power=0.75, seed=0):
@@ -389,8 +396,8 @@ cdef class AliasSampler:
         alias.flags.writeable = False
         self.threshold = threshold
         self.alias = alias
-        self._thr = tp
-        self._ali = ap
+        self._pairs = _alias_pairs(threshold, alias)
+        self._table = <const uint64_t*>_ptr(self._pairs)
         self._n = <uint64_t>n
         self.rng = Rng(seed)
 
@@ -399,7 +406,7 @@ cdef class AliasSampler:
 
     def sample(self, n):
         """int32[n] word ids; consumes ``n`` draws (one ``next_u64`` each) of ``self.rng``."""
-        if self._thr == NULL or self._ali == NULL or self.rng is None:
+        if self._table == NULL or self.rng is None:
             raise RuntimeError("AliasSampler is not initialised: create it with "
                                "AliasSampler(counts, power, seed)")
         cdef Py_ssize_t m = _integer(n, "n", 0, None)
@@ -409,7 +416,7 @@ cdef class AliasSampler:
         cdef Py_ssize_t k
         with nogil:
             for k in range(m):
-                op[k] = _alias_draw(&state, self._thr, self._ali, self._n)
+                op[k] = _alias_draw(&state, self._table, self._n)
         self.rng._state = state
         return out
 
@@ -588,6 +595,19 @@ cdef extern from *:
     }
     /* the most targets trained as one group (pairwise distinct rows) */
     #define FW_GROUP 8
+    /* CALL(k) with the group size nt (1 <= nt <= FW_GROUP) as the constant k: the always-inline
+       bodies below then unroll their loop over the rows and hold the rows' addresses and factors
+       in registers. With nt unknown, a store into a row might alias rows[] or g[], so the compiler
+       reloads both for every row of every vector. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FW_ALWAYS_INLINE static inline __attribute__((always_inline))
+    #else
+    #define FW_ALWAYS_INLINE static inline
+    #endif
+    #define FW_BY_GROUP_SIZE(nt, CALL) do { switch (nt) { \
+        case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+        case 4: CALL(4); break; case 5: CALL(5); break; case 6: CALL(6); break; \
+        case 7: CALL(7); break; case 8: CALL(8); break; default: break; } } while (0)
     #if defined(FW_FAST_ARITH)
     /* The fast arithmetic (builds compiled with -DFW_FAST_ARITH and -ffp-contract=fast): the same
        operations as the bitwise block below, but each product and sum may be fused into one FMA,
@@ -676,9 +696,12 @@ cdef extern from *:
     /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h.
        Meanwhile the rows pf[0..npf) (the next pair's or word's output rows) are prefetched, a line
        of each per 64 bytes of the update (fw_prefetch_step). */
-    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n,
-                                       float *const *pf, int npf) {
+    FW_ALWAYS_INLINE void fw_group_update_k(float *restrict neu1e, float *const *rows_, const float *g_,
+                                            const int nt, const float *restrict h, Py_ssize_t n,
+                                            float *const *pf, int npf) {
+        float *rows[FW_GROUP];
+        float g[FW_GROUP];
+        for (int t = 0; t < nt; t++) { rows[t] = rows_[t]; g[t] = g_[t]; }
         Py_ssize_t j = 0;
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
@@ -713,6 +736,13 @@ cdef extern from *:
             }
             neu1e[j] = e;
         }
+    }
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
+    #define FW_CALL(k) fw_group_update_k(neu1e, rows, g, k, h, n, pf, npf)
+        FW_BY_GROUP_SIZE(nt, FW_CALL);
+    #undef FW_CALL
     }
     #else  /* the bitwise arithmetic */
     #if defined(__GNUC__) || defined(__clang__)
@@ -786,9 +816,12 @@ cdef extern from *:
         if (t < nt) out[t] = fw_dot(h, rows[t], n);
     }
     /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
-    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n,
-                                       float *const *pf, int npf) {
+    FW_ALWAYS_INLINE void fw_group_update_k(float *restrict neu1e, float *const *rows_, const float *g_,
+                                            const int nt, const float *restrict h, Py_ssize_t n,
+                                            float *const *pf, int npf) {
+        float *rows[FW_GROUP];
+        float g[FW_GROUP];
+        for (int t = 0; t < nt; t++) { rows[t] = rows_[t]; g[t] = g_[t]; }
         Py_ssize_t j = 0;
         for (; j + 8 <= n; j += 8) {
             fw_v8 e = fw_load8(neu1e + j), x = fw_load8(h + j);
@@ -811,6 +844,13 @@ cdef extern from *:
             }
             neu1e[j] = e;
         }
+    }
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
+    #define FW_CALL(k) fw_group_update_k(neu1e, rows, g, k, h, n, pf, npf)
+        FW_BY_GROUP_SIZE(nt, FW_CALL);
+    #undef FW_CALL
     }
     #else
     static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
@@ -837,8 +877,11 @@ cdef extern from *:
     #if defined(FW_VL)
     /* acc += g[0] * rows[0] + ... + g[nt-1] * rows[nt-1], added in row order; meanwhile the rows
        pf[0..npf) are prefetched a line at a time (fw_prefetch_step) */
-    static inline void fw_combine_pf(float *restrict acc, const float *g, float *const *rows, int nt,
-                                     Py_ssize_t n, float *const *pf, int npf) {
+    FW_ALWAYS_INLINE void fw_combine_pf_k(float *restrict acc, const float *g_, float *const *rows_,
+                                          const int nt, Py_ssize_t n, float *const *pf, int npf) {
+        float *rows[FW_GROUP];
+        float g[FW_GROUP];
+        for (int t = 0; t < nt; t++) { rows[t] = rows_[t]; g[t] = g_[t]; }
         Py_ssize_t j = 0;
         for (; j + 2 * FW_VL <= n; j += 2 * FW_VL) {   /* two independent chains per row */
             fw_vf a0 = fw_load(acc + j), a1 = fw_load(acc + j + FW_VL);
@@ -871,13 +914,21 @@ cdef extern from *:
             acc[j] = a;
         }
     }
+    static inline void fw_combine_pf(float *restrict acc, const float *g, float *const *rows, int nt,
+                                     Py_ssize_t n, float *const *pf, int npf) {
+    #define FW_CALL(k) fw_combine_pf_k(acc, g, rows, k, n, pf, npf)
+        FW_BY_GROUP_SIZE(nt, FW_CALL);
+    #undef FW_CALL
+    }
     static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
                                   Py_ssize_t n) {
         fw_combine_pf(acc, g, rows, nt, n, NULL, 0);
     }
     /* rows[t] += v for t in order (a repeated row gets v once per occurrence) */
-    static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
-                                      Py_ssize_t n) {
+    FW_ALWAYS_INLINE void fw_add_to_rows_k(float *const *rows_, const int nt, const float *restrict v,
+                                           Py_ssize_t n) {
+        float *rows[FW_GROUP];
+        for (int t = 0; t < nt; t++) rows[t] = rows_[t];
         Py_ssize_t j = 0;
         for (; j + FW_VL <= n; j += FW_VL) {
             fw_vf x = fw_load(v + j);
@@ -892,6 +943,12 @@ cdef extern from *:
         }
     #endif
         for (; j < n; j++) for (int t = 0; t < nt; t++) rows[t][j] += v[j];
+    }
+    static inline void fw_add_to_rows(float *const *rows, int nt, const float *restrict v,
+                                      Py_ssize_t n) {
+    #define FW_CALL(k) fw_add_to_rows_k(rows, k, v, n)
+        FW_BY_GROUP_SIZE(nt, FW_CALL);
+    #undef FW_CALL
     }
     #else
     static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
@@ -1125,19 +1182,28 @@ cdef inline void _cbow_input(const float* w_in, const float* w_hot_in, Py_ssize_
                              Py_ssize_t D, const int32_t* context, Py_ssize_t n, bint mean,
                              float* h) noexcept nogil:
     """h = sum of the context rows (by ``_in_row``) in order (float32), divided by n in float32 when
-    ``mean``."""
+    ``mean``. The fast arithmetic instead adds each row times the float32 reciprocal of n (fused),
+    as gensim scales by 1/n: a vector division per 16 floats costs more than the whole sum."""
     cdef Py_ssize_t k, b, nb, j
     cdef float* rows[8]
     cdef float fn = <float>n
+    cdef float scale[8]
+    cdef bint fold = mean and not FW_BITWISE
+    if fold:
+        for k in range(FW_GROUP):
+            scale[k] = 1.0 / fn
     memset(h, 0, D * sizeof(float))
     b = 0
     while b < n:
         nb = min(<Py_ssize_t>FW_GROUP, n - b)
         for k in range(nb):
             rows[k] = _in_row(<float*>w_in, <float*>w_hot_in, n_hot_in, context[b + k], D)
-        _sum_rows(h, rows, <int>nb, D)
+        if fold:
+            _combine(h, scale, rows, <int>nb, D)
+        else:
+            _sum_rows(h, rows, <int>nb, D)
         b += nb
-    if mean:
+    if mean and not fold:
         for j in range(D):
             h[j] = h[j] / fn
 
@@ -1375,8 +1441,7 @@ cdef struct _Model:
     float* w_in_pulled        # train_batch's hot_in_pulled (NULL: none)
     float* w_hs
     const uint32_t* keep
-    const uint32_t* alias_threshold
-    const int32_t* alias_index
+    const uint64_t* alias_pairs     # the alias table as _alias_pairs (TrainConfig's own copy)
     const uint8_t* codes
     const int32_t* points
     const int64_t* path_offsets
@@ -1420,6 +1485,7 @@ cdef class TrainConfig:
     cdef _Model m
     cdef readonly object W_in, W_out, W_hs, keep_threshold, alias_threshold, alias_index
     cdef readonly object hs_codes, hs_points, hs_offsets, batch_mode, lockf
+    cdef object _pairs
     cdef readonly bint sg, hs, shrink_windows, cbow_mean, exact_sigmoid
     cdef readonly int negative, window
 
@@ -1526,8 +1592,8 @@ cdef class TrainConfig:
         self.m.w_in_pulled = NULL
         self.m.w_hs = <float*>_ptr(W_hs) if self.hs else NULL
         self.m.keep = <const uint32_t*>_ptr(keep)
-        self.m.alias_threshold = <const uint32_t*>_ptr(a_thr)
-        self.m.alias_index = <const int32_t*>_ptr(a_idx)
+        self._pairs = _alias_pairs(a_thr, a_idx)
+        self.m.alias_pairs = <const uint64_t*>_ptr(self._pairs)
         self.m.codes = <const uint8_t*>_ptr(codes)
         self.m.points = <const int32_t*>_ptr(points)
         self.m.path_offsets = <const int64_t*>_ptr(offs)
@@ -1572,7 +1638,7 @@ cdef inline int _draw_next_negatives(const _Model* m, uint64_t* state, int32_t* 
     cdef Py_ssize_t k
     cdef int count = m.negative + 1
     for k in range(m.negative):
-        ahead[k] = _alias_draw(state, m.alias_threshold, m.alias_index, <uint64_t>m.V)
+        ahead[k] = _alias_draw(state, m.alias_pairs, <uint64_t>m.V)
         pf_rows[k] = _out_row(m.w_out, m.w_hot, m.n_hot, ahead[k], m.D)
     pf_rows[m.negative] = _out_row(m.w_out, m.w_hot, m.n_hot, sen[i + 1], m.D)
     if i + 1 + m.window < n:
@@ -1655,7 +1721,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                 if m.negative and n_pairs > 0 and (not shared or i == 0):
                     n_drawn = m.negative if shared else n_pairs * m.negative
                     for k in range(n_drawn):
-                        own_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        own_negs[k] = _alias_draw(&state, m.alias_pairs, V)
                     for k in range(m.negative):
                         _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, own_negs[k], D), D)
                 if shared:
@@ -1713,7 +1779,7 @@ cdef double _train_sentences(const _Model* m, uint64_t* rng, const int32_t* toke
                     continue
                 if m.negative and i == 0:   # drawn before HS (which draws nothing)
                     for k in range(m.negative):
-                        own_negs[k] = _alias_draw(&state, m.alias_threshold, m.alias_index, V)
+                        own_negs[k] = _alias_draw(&state, m.alias_pairs, V)
                         _prefetch_row(_out_row(m.w_out, m.w_hot, m.n_hot, own_negs[k], D), D)
                 # The next word's draws (its window, then its negatives) come next in the stream and
                 # CBOW trains without drawing: draw them now, so that their output rows are fetched

@@ -58,29 +58,34 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _step_bound(h, rows, labels, lr):
+def _step_bound(h, rows, labels, lr, h_err=0.0):
     """Per-element bounds on |fast - reference| after one step whose targets ``rows`` (k, D) are
-    distinct and trained against ``h`` (D,) (float64 copies of the values before the step):
+    distinct and trained against ``h`` (D,) (float64 copies of the values before the step), where the
+    two sides' h differ by at most ``h_err`` (D,) (CBOW's mean; 0 when h is an input row):
 
-    * f_t = h.r_t: each side is within gamma(D) S_t of the exact value, S_t = sum_i |h_i r_ti|;
+    * f_t = h.r_t: each side is within gamma(D) S_t of its exact value, S_t = sum_i |h_i r_ti|, and
+      the exact values differ by at most E_t = sum_i h_err_i |r_ti|;
     * g_t = (label - sigmoid(f_t)) lr: sigmoid is 1/4-Lipschitz, and each side rounds g_t to float32
-      once: dg_t = lr 2 gamma(D) S_t / 4 + 2u |g_t|;
+      once: dg_t = lr (2 gamma(D) S_t + E_t) / 4 + 2u |g_t|;
     * r_t + g_t h: the reference rounds the product and the sum, the fast build once (FMA):
-      dg_t |h_j| + 4u (|r_tj| + G_t |h_j|), G_t = |g_t| + dg_t;
+      dg_t |h_j| + G_t h_err_j + 4u (|r_tj| + G_t |h_j|), G_t = |g_t| + dg_t;
     * neu1e = sum_t g_t r_t (k terms from 0): sum_t dg_t |r_tj| + 2 gamma(k) sum_t G_t |r_tj|;
     * an input row x += neu1e: that bound + 4u (|x_j| + sum_t G_t |r_tj|) (with x = the row).
 
     Returns (bound of each target row (k, D), bound of neu1e (D,), sum_t G_t |r_t| (D,), loss bound).
     """
     D, k = h.shape[0], rows.shape[0]
+    h_err = np.broadcast_to(np.asarray(h_err, dtype=np.float64), h.shape)
     S = np.abs(rows) @ np.abs(h)
+    E = np.abs(rows) @ h_err
     g = (labels - _sigmoid(rows @ h)) * lr
-    dg = lr * 2 * gamma(D) * S / 4 + 2 * U * np.abs(g)
+    dg = lr * (2 * gamma(D) * S + E) / 4 + 2 * U * np.abs(g)
     G = np.abs(g) + dg
-    target = dg[:, None] * np.abs(h) + 4 * U * (np.abs(rows) + G[:, None] * np.abs(h))
+    target = (dg[:, None] * np.abs(h) + G[:, None] * h_err
+              + 4 * U * (np.abs(rows) + G[:, None] * np.abs(h)))
     gr = (G[:, None] * np.abs(rows)).sum(0)
     neu1e = (dg[:, None] * np.abs(rows)).sum(0) + 2 * gamma(k) * gr
-    loss = float((2 * gamma(D) * S).sum()) + 1e-12 * k   # log-sigmoid is 1-Lipschitz
+    loss = float((2 * gamma(D) * S + E).sum()) + 1e-12 * k   # log-sigmoid is 1-Lipschitz
     return target, neu1e, gr, loss
 
 
@@ -91,21 +96,41 @@ def _weights(rng, V, D):
 @pytest.mark.parametrize("D", DIMS)
 @pytest.mark.parametrize("kind", ["sgns", "cbow", "hs"])
 def test_one_step_is_within_the_rounding_bound(kind, D):
-    rng = np.random.default_rng(D)
+    _check_one_step(kind, D, n_targets=6, n_context=4, trials=5)
+
+
+@pytest.mark.parametrize("D", [7, 37, 300])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 8, 9, 17])
+@pytest.mark.parametrize("kind", ["sgns", "cbow"])
+def test_every_group_size_is_within_the_rounding_bound(kind, size, D):
+    # one compiled body per group size (1 to 8 rows): targets and CBOW contexts of every size
+    _check_one_step(kind, D, n_targets=size, n_context=size, trials=2)
+
+
+def _check_one_step(kind, D, n_targets, n_context, trials):
+    rng = np.random.default_rng(D + 1000 * n_targets)
     V, lr = 40, 0.7
-    for trial in range(5):
+    k = n_targets
+    for trial in range(trials):
         W_in, W_out = _weights(rng, V, D)
         picks = rng.permutation(V)
         if kind == "hs":
-            ids = picks[:6]
-            labels = rng.integers(0, 2, 6).astype(np.float64)
-            inputs, args = [int(picks[6])], (int(picks[6]), (1 - labels).astype(np.uint8), ids)
-        else:                                   # the output word, then 5 distinct negatives
-            ids, labels = picks[:6], np.array([1.0, 0, 0, 0, 0, 0])
-            inputs = [int(picks[6])] if kind == "sgns" else [int(c) for c in picks[6:10]]
+            ids = picks[:k]
+            labels = rng.integers(0, 2, k).astype(np.float64)
+            inputs, args = [int(picks[k])], (int(picks[k]), (1 - labels).astype(np.uint8), ids)
+        else:                                   # the output word, then k - 1 distinct negatives
+            ids, labels = picks[:k], np.array([1.0] + [0.0] * (k - 1))
+            inputs = [int(picks[k])] if kind == "sgns" else [int(c) for c in picks[k:k + n_context]]
             args = (inputs[0] if kind == "sgns" else np.array(inputs), int(ids[0]), ids[1:])
-        h = W_in[inputs].astype(np.float64).mean(0)   # cbow: the same float32 mean on both sides
-        target, neu1e, gr, loss_bound = _step_bound(h, W_out[ids].astype(np.float64), labels, lr)
+        x = W_in[inputs].astype(np.float64)
+        h = x.mean(0)
+        # CBOW's mean: the reference adds the n rows and divides (n roundings), the fast build adds
+        # each row times the rounded 1/n (one rounding for 1/n, n fused): both within
+        # gamma(n + 1) sum_k |x_k| / n of the exact mean
+        n = len(inputs)
+        h_err = 0.0 if kind != "cbow" else 2 * gamma(n + 1) * np.abs(x).sum(0) / n
+        target, neu1e, gr, loss_bound = _step_bound(h, W_out[ids].astype(np.float64), labels, lr,
+                                                    h_err)
         before = (W_in.copy(), W_out.copy())
         results = []
         for module in (reference, _core_avx512):

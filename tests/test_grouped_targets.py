@@ -84,3 +84,24 @@ def test_weights_that_share_memory_are_refused():
     assert_array_equal(W, before)
     halves = np.zeros((40, 8), np.float32)                 # disjoint halves of one buffer are fine
     _core.sgns_step(halves[:20], halves[20:], 0, 1, [2], 0.1)
+
+
+@pytest.mark.parametrize("module", BUILDS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+@pytest.mark.parametrize("dim", [3, 37])
+def test_every_group_size_equals_the_reference(module, dim):
+    # The kernels compile one body per group size (1 to FW_GROUP rows): each size is exercised by
+    # 0-16 distinct negatives (groups of 1-8 targets, then 8 + the rest) and CBOW contexts of 1-17
+    # words (sums and context updates of 1-8 rows, then 8 + the rest).
+    V = 40
+    core = [_weights(6, V, dim), _weights(7, V, dim)]
+    ref = [w.copy() for w in core]
+    for k in range(17):
+        negatives = np.arange(1, 1 + k)                    # distinct, never the output word 0
+        module.sgns_step(core[0], core[1], 20, 0, negatives, 0.4, exact_sigmoid=False)
+        reference.sgns_step(ref[0], ref[1], 20, 0, negatives, 0.4, exact_sigmoid=False)
+        context = np.arange(20, 21 + k)                    # k + 1 words
+        module.cbow_step(core[0], core[1], context, 0, negatives[:5], 0.4)
+        reference.cbow_step(ref[0], ref[1], context, 0, negatives[:5], 0.4)
+        assert_array_equal(core[0], ref[0])
+        assert_array_equal(core[1], ref[1])
+    assert not np.array_equal(core[0], _weights(6, V, dim))
