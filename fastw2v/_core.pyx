@@ -693,57 +693,6 @@ cdef extern from *:
         }
         for (; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
     }
-    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h.
-       Meanwhile the rows pf[0..npf) (the next pair's or word's output rows) are prefetched, a line
-       of each per 64 bytes of the update (fw_prefetch_step). */
-    FW_ALWAYS_INLINE void fw_group_update_k(float *restrict neu1e, float *const *rows_, const float *g_,
-                                            const int nt, const float *restrict h, Py_ssize_t n,
-                                            float *const *pf, int npf) {
-        float *rows[FW_GROUP];
-        float g[FW_GROUP];
-        for (int t = 0; t < nt; t++) { rows[t] = rows_[t]; g[t] = g_[t]; }
-        Py_ssize_t j = 0;
-        for (; j + FW_VL <= n; j += FW_VL) {
-            fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
-            for (int t = 0; t < nt; t++) {
-                fw_vf r = fw_load(rows[t] + j);
-                e += g[t] * r;
-                fw_store(rows[t] + j, r + g[t] * x);
-            }
-            fw_store(neu1e + j, e);
-            if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
-        }
-        fw_prefetch_rest(pf, npf, j, n);
-    #if defined(FW_MASKED_TAIL)
-        if (j < n) {
-            Py_ssize_t m = n - j;
-            fw_vf e = fw_load_part(neu1e + j, m), x = fw_load_part(h + j, m);
-            for (int t = 0; t < nt; t++) {
-                fw_vf r = fw_load_part(rows[t] + j, m);
-                e += g[t] * r;
-                fw_store_part(rows[t] + j, r + g[t] * x, m);
-            }
-            fw_store_part(neu1e + j, e, m);
-            j = n;
-        }
-    #endif
-        for (; j < n; j++) {
-            float e = neu1e[j], x = h[j];
-            for (int t = 0; t < nt; t++) {
-                float r = rows[t][j];
-                e += g[t] * r;
-                rows[t][j] = r + g[t] * x;
-            }
-            neu1e[j] = e;
-        }
-    }
-    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n,
-                                       float *const *pf, int npf) {
-    #define FW_CALL(k) fw_group_update_k(neu1e, rows, g, k, h, n, pf, npf)
-        FW_BY_GROUP_SIZE(nt, FW_CALL);
-    #undef FW_CALL
-    }
     #else  /* the bitwise arithmetic */
     #if defined(__GNUC__) || defined(__clang__)
     typedef float fw_v8 __attribute__((vector_size(32)));
@@ -815,7 +764,29 @@ cdef extern from *:
         if (t + 2 <= nt) { fw_dot2(h, rows[t], rows[t + 1], n, out + t); t += 2; }
         if (t < nt) out[t] = fw_dot(h, rows[t], n);
     }
-    /* for t < nt in order: neu1e += g[t] * rows[t] (before its update); rows[t] += g[t] * h */
+    #else
+    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
+        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
+    }
+    #endif
+    #endif  /* FW_FAST_ARITH */
+    /* The grouped-target update and the row combinations of up to FW_GROUP rows in one pass (the
+       HogBatch block and CBOW's input rows), written once over fw_vf for both arithmetics: each
+       element is loaded and stored once instead of once per row, and per element the additions run
+       in row order with the same roundings as one row at a time, so every build keeps its bits.
+       ``acc`` and ``v`` never alias a row; rows may repeat (fw_add_to_rows). */
+    #if !defined(FW_FAST_ARITH) && (defined(__GNUC__) || defined(__clang__))
+    #define FW_VL 8
+    typedef fw_v8 fw_vf;
+    #define fw_load fw_load8
+    #define fw_store fw_store8
+    #endif
+    #if defined(FW_VL)
+    /* Both arithmetics' grouped-target update (the bitwise one rounds each product and sum, so per
+       element it is the target-by-target update): for t < nt in order: neu1e += g[t] * rows[t]
+       (before its update); rows[t] += g[t] * h. Meanwhile the rows pf[0..npf) (the next pair's or
+       word's output rows) are prefetched, a line of each per 64 bytes of the update
+       (fw_prefetch_step). */
     FW_ALWAYS_INLINE void fw_group_update_k(float *restrict neu1e, float *const *rows_, const float *g_,
                                             const int nt, const float *restrict h, Py_ssize_t n,
                                             float *const *pf, int npf) {
@@ -823,18 +794,30 @@ cdef extern from *:
         float g[FW_GROUP];
         for (int t = 0; t < nt; t++) { rows[t] = rows_[t]; g[t] = g_[t]; }
         Py_ssize_t j = 0;
-        for (; j + 8 <= n; j += 8) {
-            fw_v8 e = fw_load8(neu1e + j), x = fw_load8(h + j);
+        for (; j + FW_VL <= n; j += FW_VL) {
+            fw_vf e = fw_load(neu1e + j), x = fw_load(h + j);
             for (int t = 0; t < nt; t++) {
-                fw_v8 r = fw_load8(rows[t] + j);
+                fw_vf r = fw_load(rows[t] + j);
                 e += g[t] * r;
-                fw_v8 u = r + g[t] * x;
-                memcpy(rows[t] + j, &u, sizeof u);
+                fw_store(rows[t] + j, r + g[t] * x);
             }
-            memcpy(neu1e + j, &e, sizeof e);
+            fw_store(neu1e + j, e);
             if ((j & 15) == 0) fw_prefetch_step(pf, npf, j);
         }
         fw_prefetch_rest(pf, npf, j, n);
+    #if defined(FW_MASKED_TAIL)
+        if (j < n) {
+            Py_ssize_t m = n - j;
+            fw_vf e = fw_load_part(neu1e + j, m), x = fw_load_part(h + j, m);
+            for (int t = 0; t < nt; t++) {
+                fw_vf r = fw_load_part(rows[t] + j, m);
+                e += g[t] * r;
+                fw_store_part(rows[t] + j, r + g[t] * x, m);
+            }
+            fw_store_part(neu1e + j, e, m);
+            j = n;
+        }
+    #endif
         for (; j < n; j++) {
             float e = neu1e[j], x = h[j];
             for (int t = 0; t < nt; t++) {
@@ -852,29 +835,6 @@ cdef extern from *:
         FW_BY_GROUP_SIZE(nt, FW_CALL);
     #undef FW_CALL
     }
-    #else
-    static inline void fw_dots(const float *h, float *const *rows, int nt, Py_ssize_t n, float *out) {
-        for (int t = 0; t < nt; t++) out[t] = fw_dot(h, rows[t], n);
-    }
-    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
-                                       int nt, const float *restrict h, Py_ssize_t n,
-                                       float *const *pf, int npf) {
-        for (int t = 0; t < npf; t++) fw_prefetch_row(pf[t], n);
-        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
-    }
-    #endif
-    #endif  /* FW_FAST_ARITH */
-    /* Row combinations of up to FW_GROUP rows in one pass (the HogBatch block and CBOW's input
-       rows): each element is loaded and stored once instead of once per row, and per element the
-       additions run in row order with the same roundings as one row at a time, so every build
-       keeps its bits. ``acc`` and ``v`` never alias a row; rows may repeat (fw_add_to_rows). */
-    #if !defined(FW_FAST_ARITH) && (defined(__GNUC__) || defined(__clang__))
-    #define FW_VL 8
-    typedef fw_v8 fw_vf;
-    #define fw_load fw_load8
-    #define fw_store fw_store8
-    #endif
-    #if defined(FW_VL)
     /* acc += g[0] * rows[0] + ... + g[nt-1] * rows[nt-1], added in row order; meanwhile the rows
        pf[0..npf) are prefetched a line at a time (fw_prefetch_step) */
     FW_ALWAYS_INLINE void fw_combine_pf_k(float *restrict acc, const float *g_, float *const *rows_,
@@ -951,6 +911,12 @@ cdef extern from *:
     #undef FW_CALL
     }
     #else
+    static inline void fw_group_update(float *restrict neu1e, float *const *rows, const float *g,
+                                       int nt, const float *restrict h, Py_ssize_t n,
+                                       float *const *pf, int npf) {
+        for (int t = 0; t < npf; t++) fw_prefetch_row(pf[t], n);
+        for (int t = 0; t < nt; t++) fw_pair_update(neu1e, rows[t], h, g[t], n);
+    }
     static inline void fw_combine(float *restrict acc, const float *g, float *const *rows, int nt,
                                   Py_ssize_t n) {
         for (int t = 0; t < nt; t++) fw_axpy(acc, g[t], rows[t], n);
